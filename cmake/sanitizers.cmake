@@ -1,0 +1,5 @@
+if(AZX_SANITIZE)
+  set(_azx_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_compile_options(${_azx_san})
+  add_link_options(${_azx_san})
+endif()
