@@ -1,1 +1,33 @@
-int main() { return 0; }
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/local_run.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"azkaban-executor: a drop-in executor server for Azkaban 3.81"};
+  app.require_subcommand(1);
+
+  azx::cli::RunOptions run;
+  auto* runCmd = app.add_subcommand("run", "Run one flow of a project on the embedded store");
+  runCmd->add_option("project", run.project, "Project directory or .zip")->required();
+  runCmd->add_option("--flow", run.flow, "Flow to run (optional when the project has one)");
+  runCmd->add_option("--param", run.params, "Flow parameter KEY=VALUE (repeatable)");
+  runCmd->add_option("--disable", run.disabled, "Job to disable, nested as emb:job (repeatable)");
+  runCmd->add_option("--failure-action", run.failureAction, "finish-current|cancel-all|finish-all")
+      ->check(CLI::IsMember({"finish-current", "cancel-all", "finish-all"}));
+  runCmd->add_option("--output", run.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  runCmd->add_option("--data-dir", run.dataDir, "Where the SQLite store and executions live");
+  runCmd->add_option("--plugin-dir", run.pluginDir, "Job-type plugin directory");
+  runCmd->add_option("--job-threads", run.jobThreads, "Jobs run at once (flow.num.job.threads)")
+      ->check(CLI::PositiveNumber);
+
+  azx::cli::ValidateOptions validate;
+  auto* validateCmd = app.add_subcommand("validate", "Load and validate a project");
+  validateCmd->add_option("project", validate.project, "Project directory or .zip")->required();
+  validateCmd->add_option("--plugin-dir", validate.pluginDir, "Job-type plugin directory");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*runCmd) return azx::cli::runLocal(run);
+  if (*validateCmd) return azx::cli::validateProject(validate);
+  return 2;
+}

@@ -38,9 +38,20 @@ struct NodeDef {
   bool isEmbeddedFlow() const { return type == "flow"; }
 };
 
+// An edge dependency -> node of a flow definition. `error` is set on edges the loader rejected
+// ("Cycles found.", "Dependency not found.", ...), as Azkaban's Edge.getError().
+struct EdgeDef {
+  std::string source;  // the dependency
+  std::string target;  // the dependent node
+  std::string error;   // empty for a valid edge
+
+  std::string id() const { return source + ">>" + target; }
+};
+
 struct FlowDef {
   std::string id;
   std::vector<NodeDef> nodes;  // in definition order
+  std::vector<EdgeDef> edges;  // every dependsOn entry of the flow's nodes, bad ones included
   // Flow 2.0: the flow's `config` plus type=flow (root or embedded); empty for 1.0.
   PropsPtr config;
   std::vector<FlowPropsEntry> flowProps;  // 1.0: every shared file; 2.0: one entry, the file

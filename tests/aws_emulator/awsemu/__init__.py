@@ -1,0 +1,1 @@
+"""AWS emulator for the azkaban-executor tests (see ../README.md)."""
