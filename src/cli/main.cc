@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/local_run.h"
+#include "cli/serve.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"azkaban-executor: a drop-in executor server for Azkaban 3.81"};
@@ -26,7 +27,20 @@ int main(int argc, char** argv) {
   validateCmd->add_option("project", validate.project, "Project directory or .zip")->required();
   validateCmd->add_option("--plugin-dir", validate.pluginDir, "Job-type plugin directory");
 
+  azx::cli::ServeOptions serveOptions;
+  auto* serveCmd = app.add_subcommand("serve", "Serve Azkaban web servers (the exec server)");
+  serveCmd->add_option("--conf,-c,-conf", serveOptions.confDir,
+                       "Directory holding azkaban.properties (default conf)");
+
+  auto* dbCmd = app.add_subcommand("db", "Database tools");
+  dbCmd->require_subcommand(1);
+  azx::cli::DbInitOptions dbInitOptions;
+  auto* dbInitCmd = dbCmd->add_subcommand("init", "Create missing Azkaban 3.81 tables");
+  dbInitCmd->add_option("--conf,-c", dbInitOptions.confDir, "Directory holding azkaban.properties");
+
   CLI11_PARSE(app, argc, argv);
+  if (*serveCmd) return azx::cli::serve(serveOptions);
+  if (*dbInitCmd) return azx::cli::dbInit(dbInitOptions);
   if (*runCmd) return azx::cli::runLocal(run);
   if (*validateCmd) return azx::cli::validateProject(validate);
   return 2;

@@ -163,6 +163,37 @@ TEST_F(AwsClientTest, BackoffIsCapped) {
   EXPECT_EQ(got, (std::vector<int64_t>{200, 400, 500, 500, 500}));
 }
 
+TEST_F(AwsClientTest, RetryBudgetStopsRetryStormsAndRefillsOnSuccess) {
+  std::atomic<int> hits{0};
+  std::atomic<bool> healthy{false};
+  fake_.server().Post("/", [&](const httplib::Request&, httplib::Response& res) {
+    ++hits;
+    if (healthy) {
+      res.set_content("{}", "application/x-amz-json-1.1");
+      return;
+    }
+    res.status = 503;
+  });
+  fake_.start();
+  RetryPolicy p;
+  p.maxAttempts = 5;
+  p.retryBudget = 12;  // two retries at cost 5
+  p.retryCost = 5;
+  auto c = client({}, p);
+  auto r = c->callJson(services::emr(), "ListClusters", nlohmann::json::object());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(hits.load(), 3);  // budget, not maxAttempts, ended it
+  EXPECT_EQ(c->retryBudgetTokens(), 2);
+  hits = 0;
+  auto again = c->callJson(services::emr(), "ListClusters", nlohmann::json::object());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(hits.load(), 1);  // no tokens: the first failure is final
+  EXPECT_NE(allLogs().find("retry budget exhausted"), std::string::npos);
+  healthy = true;
+  ASSERT_TRUE(c->callJson(services::emr(), "ListClusters", nlohmann::json::object()).ok());
+  EXPECT_EQ(c->retryBudgetTokens(), 3);  // a first-try success returns one token
+}
+
 TEST_F(AwsClientTest, ServerErrorBurstIsRetried) {
   std::atomic<int> hits{0};
   fake_.server().Post("/", [&](const httplib::Request&, httplib::Response& res) {

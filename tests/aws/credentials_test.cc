@@ -626,6 +626,43 @@ TEST_F(CredentialsTest, ChainWithNothingConfiguredFails) {
   EXPECT_NE(r.error().message.find("no AWS credentials found"), std::string::npos);
 }
 
+TEST_F(CredentialsTest, ChainReportsUnreachableImdsAsNoCredentials) {
+  LoopbackServer closed;
+  closed.start();
+  std::string url = closed.url();
+  closed.stop();
+  ProviderContext c = ctx({{"AWS_SHARED_CREDENTIALS_FILE", (dir_ / "none").string()},
+                           {"AWS_CONFIG_FILE", (dir_ / "none").string()},
+                           {"AWS_EC2_METADATA_SERVICE_ENDPOINT", url}});
+  auto r = defaultProviderChain(c)->fetch();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("no AWS credentials found"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("ec2-imds"), std::string::npos) << r.error().message;
+}
+
+TEST_F(CredentialsTest, MakeDefaultAwsClientResolvesRegionAndCredentials) {
+  std::string authz;
+  fake_.server().Post("/", [&](const httplib::Request& req, httplib::Response& res) {
+    authz = req.get_header_value("Authorization");
+    res.set_content("{}", "application/x-amz-json-1.1");
+  });
+  fake_.start();
+  ProviderContext c = ctx({{"AWS_ACCESS_KEY_ID", "ENVKEY"},
+                           {"AWS_SECRET_ACCESS_KEY", "envSecret"},
+                           {"AWS_REGION", "ca-central-1"},
+                           {"AWS_ENDPOINT_URL_EMR", fake_.url()}});
+  c.region.clear();
+  auto client = makeDefaultAwsClient({}, c);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  EXPECT_EQ((*client)->region(), "ca-central-1");
+  auto r = (*client)->callJson(services::emr(), "ListClusters", nlohmann::json::object());
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_NE(authz.find("Credential=ENVKEY/20260101/ca-central-1/elasticmapreduce/aws4_request"),
+            std::string::npos)
+      << authz;
+}
+
 // ------------------------------------------------------------------ caching and refresh
 
 class ScriptedProvider final : public CredentialsProvider {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -75,8 +76,9 @@ std::string readFile(const std::filesystem::path& file) {
 }
 
 // Spawns argv with stdin from `stdinFile` (or /dev/null) and stdout+stderr into `logFile`.
+// A non-empty `tmpDir` becomes the child's TMPDIR.
 pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& stdinFile,
-            const std::filesystem::path& logFile) {
+            const std::filesystem::path& logFile, const std::filesystem::path& tmpDir = {}) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -89,6 +91,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& s
     ::dup2(out, 1);
     ::dup2(out, 2);
   }
+  if (!tmpDir.empty()) ::setenv("TMPDIR", tmpDir.c_str(), 1);
   ::setpgid(0, 0);  // keep terminal signals meant for the test away from the server
   ::execv(args[0], args.data());
   ::_exit(127);
@@ -99,7 +102,7 @@ int runCommand(const std::vector<std::string>& argv, const std::filesystem::path
                const std::filesystem::path& scratchDir, std::string* output) {
   static std::atomic<int> counter{0};
   auto logFile = scratchDir / ("cmd-" + std::to_string(counter++) + ".out");
-  pid_t pid = spawn(argv, stdinFile, logFile);
+  pid_t pid = spawn(argv, stdinFile, logFile, scratchDir / "tmp");
   if (pid < 0) return -1;
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -153,9 +156,12 @@ std::unique_ptr<MariadbServer> MariadbServer::start(const Options& options, std:
     return nullptr;
   }
 
+  // A private tmpdir: concurrent bootstraps sharing /tmp collide on temporary-table names.
+  std::filesystem::create_directories(server->baseDir_ / "tmp");
   std::vector<std::string> install{findAny({"mariadb-install-db", "mysql_install_db"})->string(),
                                    "--no-defaults",
                                    "--datadir=" + server->dataDir_.string(),
+                                   "--tmpdir=" + (server->baseDir_ / "tmp").string(),
                                    "--auth-root-authentication-method=normal",
                                    "--skip-test-db",
                                    "--skip-name-resolve"};
@@ -207,6 +213,7 @@ MariadbServer::~MariadbServer() {
   stop(&ignored);
   std::error_code ec;
   std::filesystem::remove_all(dataDir_, ec);  // hundreds of MB of InnoDB files otherwise
+  std::filesystem::remove_all(baseDir_ / "tmp", ec);
   if (socket_.parent_path() != baseDir_) std::filesystem::remove(socket_, ec);
 }
 
@@ -214,6 +221,7 @@ bool MariadbServer::launch(std::string* error) {
   std::vector<std::string> argv{serverBinary_.string(),
                                 "--no-defaults",
                                 "--datadir=" + dataDir_.string(),
+                                "--tmpdir=" + (baseDir_ / "tmp").string(),
                                 "--socket=" + socket_.string(),
                                 "--port=" + std::to_string(port_),
                                 "--bind-address=127.0.0.1",
@@ -224,7 +232,7 @@ bool MariadbServer::launch(std::string* error) {
                                 "--max-connections=200",
                                 "--character-set-server=utf8mb4"};
   if (::geteuid() == 0) argv.push_back("--user=root");
-  pid_ = spawn(argv, {}, baseDir_ / "mariadbd.out");
+  pid_ = spawn(argv, {}, baseDir_ / "mariadbd.out", baseDir_ / "tmp");
   if (pid_ < 0) {
     *error = "cannot fork mariadbd";
     return false;

@@ -426,8 +426,13 @@ Result<OptCreds> ProviderChain::fetch() {
     winner_.reset();  // no longer configured: search again
   }
   std::string tried;
-  for (const auto& p : providers_) {
+  for (size_t i = 0; i < providers_.size(); ++i) {
+    const auto& p = providers_[i];
     auto r = p->fetch();
+    if (!r && i + 1 == providers_.size() && !tried.empty()) {
+      // The last resort (IMDS) failing usually just means "nothing configured here".
+      return Error{"no AWS credentials found (tried " + tried + "; " + r.error().message + ")"};
+    }
     if (!r) return r;
     if (r->has_value()) {
       winner_ = p;
@@ -535,6 +540,23 @@ std::shared_ptr<CachingCredentialsSource> defaultCredentialsSource(ProviderConte
   ctx = withDefaults(std::move(ctx));
   auto chain = defaultProviderChain(ctx);
   return std::make_shared<CachingCredentialsSource>(chain, ctx.clock, RefreshWindows{}, ctx.log);
+}
+
+Result<std::shared_ptr<AwsClient>> makeDefaultAwsClient(AwsClientOptions options,
+                                                        ProviderContext ctx) {
+  ctx = withDefaults(std::move(ctx));
+  if (options.region.empty()) {
+    auto region = resolveRegion(ctx, /*useImds=*/false);
+    if (!region) return region.error();
+    options.region = *region;
+  }
+  if (ctx.region.empty()) ctx.region = options.region;
+  if (!options.env) options.env = ctx.env;
+  if (!options.clock) options.clock = ctx.clock;
+  if (!options.sleeper) options.sleeper = ctx.sleeper;
+  if (!options.log) options.log = ctx.log;
+  auto source = defaultCredentialsSource(ctx);
+  return std::make_shared<AwsClient>(std::move(options), std::move(source), ctx.http);
 }
 
 // ---------------------------------------------------------------- region

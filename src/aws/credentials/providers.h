@@ -155,6 +155,11 @@ class CachingCredentialsSource final : public CredentialsSource {
 // The default chain behind a cache: what AwsClient users normally want.
 std::shared_ptr<CachingCredentialsSource> defaultCredentialsSource(ProviderContext ctx = {});
 
+// An AwsClient with the region from resolveRegion (unless options.region is set) and the
+// cached default chain; unset options take the context's env, clock, sleeper and log.
+Result<std::shared_ptr<AwsClient>> makeDefaultAwsClient(AwsClientOptions options = {},
+                                                        ProviderContext ctx = {});
+
 // AWS_REGION, AWS_DEFAULT_REGION, the profile's `region`, then (when useImds) IMDS
 // placement/region.
 Result<std::string> resolveRegion(const ProviderContext& ctx, bool useImds = false);

@@ -137,6 +137,26 @@ AwsClient::AwsClient(AwsClientOptions options, std::shared_ptr<CredentialsSource
   }
   if (!http_) http_ = std::make_shared<CurlHttpClient>();
   if (options_.retry.maxAttempts < 1) options_.retry.maxAttempts = 1;
+  budgetTokens_ = options_.retry.retryBudget;
+}
+
+int AwsClient::retryBudgetTokens() {
+  std::lock_guard<std::mutex> lock(budgetMutex_);
+  return budgetTokens_;
+}
+
+bool AwsClient::takeRetryTokens(int cost) {
+  if (options_.retry.retryBudget <= 0) return true;
+  std::lock_guard<std::mutex> lock(budgetMutex_);
+  if (budgetTokens_ < cost) return false;
+  budgetTokens_ -= cost;
+  return true;
+}
+
+void AwsClient::refundRetryTokens(int cost) {
+  if (options_.retry.retryBudget <= 0) return;
+  std::lock_guard<std::mutex> lock(budgetMutex_);
+  budgetTokens_ = std::min(options_.retry.retryBudget, budgetTokens_ + cost);
 }
 
 void AwsClient::log(const std::string& line) const {
@@ -238,8 +258,9 @@ AwsResult<AwsResponse> AwsClient::send(const ServiceInfo& service, AwsRequest re
   const int maxAttempts = std::max(1, call.maxAttempts.value_or(options_.retry.maxAttempts));
   bool skewRetried = false;
   bool credentialsRetried = false;
-  int attempt = 0;     // attempts made, all kinds
-  int budgetUsed = 0;  // attempts counted against maxAttempts
+  int attempt = 0;      // attempts made, all kinds
+  int budgetUsed = 0;   // attempts counted against maxAttempts
+  int tokensTaken = 0;  // retry-budget tokens this call holds
   while (true) {
     ++attempt;
     ++budgetUsed;
@@ -274,6 +295,7 @@ AwsResult<AwsResponse> AwsClient::send(const ServiceInfo& service, AwsRequest re
     if (!result) {
       err = fail("TransportError", redactSecrets(result.error().message, secrets), attempt);
     } else if (result->status >= 200 && result->status < 300) {
+      refundRetryTokens(tokensTaken > 0 ? tokensTaken : 1);
       std::string requestId = requestIdOf(*result);
       return AwsResponse{result->status, std::move(result->headers), std::move(result->body),
                          std::move(requestId)};
@@ -309,6 +331,12 @@ AwsResult<AwsResponse> AwsClient::send(const ServiceInfo& service, AwsRequest re
     }
     bool retryable = cls == RetryClass::Throttling || cls == RetryClass::Transient;
     if (!retryable || budgetUsed >= maxAttempts) return err;
+    int cost = err.isTransport() ? options_.retry.timeoutRetryCost : options_.retry.retryCost;
+    if (!takeRetryTokens(cost)) {
+      log(operation + ": " + err.code + ", retry budget exhausted; not retrying");
+      return err;
+    }
+    tokensTaken += cost;
     auto delay = backoff(budgetUsed, cls, retryAfter);
     log(operation + ": " + err.code + " (attempt " + std::to_string(budgetUsed) + "/" +
         std::to_string(maxAttempts) + "), retrying in " + std::to_string(delay.count()) + " ms");

@@ -34,6 +34,12 @@ struct RetryPolicy {
   std::chrono::milliseconds transientBase{100};
   std::chrono::milliseconds throttlingBase{1000};
   std::chrono::milliseconds maxBackoff{20000};
+  // Client-wide retry budget (SDK "standard" mode): a retry costs retryCost tokens (a
+  // transport/timeout retry timeoutRetryCost), a success after retries refunds the cost, a
+  // first-try success adds one token back. No tokens left = no more retries. 0 disables.
+  int retryBudget = 500;
+  int retryCost = 5;
+  int timeoutRetryCost = 10;
 };
 
 struct AwsClientOptions {
@@ -116,16 +122,22 @@ class AwsClient {
 
   // Seconds the server clock is ahead of ours, learnt from clock-skew errors.
   int64_t clockOffsetMillis() const { return clockOffsetMillis_.load(); }
+  // Tokens left in the retry budget.
+  int retryBudgetTokens();
 
  private:
   std::chrono::milliseconds backoff(int retryNumber, RetryClass cls,
                                     std::optional<int64_t> hintMillis);
   void log(const std::string& line) const;
+  bool takeRetryTokens(int cost);
+  void refundRetryTokens(int cost);
 
   AwsClientOptions options_;
   std::shared_ptr<CredentialsSource> credentials_;
   std::shared_ptr<HttpClient> http_;
   std::atomic<int64_t> clockOffsetMillis_{0};
+  std::mutex budgetMutex_;
+  int budgetTokens_ = 0;
   std::mutex randomMutex_;
   std::mt19937_64 rng_;
 };

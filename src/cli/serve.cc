@@ -1,0 +1,72 @@
+#include "cli/serve.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "server/executor_server.h"
+#include "server/server_config.h"
+#include "store/mysql/mysql_store.h"
+
+namespace azx::cli {
+namespace {
+
+Result<server::LoadedConfig> loadConfig(const std::filesystem::path& confDir) {
+  auto loaded = server::loadServerConfig(confDir, server::processEnvironment());
+  if (!loaded) return loaded;
+  for (const auto& warning : loaded->warnings) spdlog::warn("{}", warning);
+  return loaded;
+}
+
+Result<std::shared_ptr<store::MysqlStore>> openMysql(const server::ServerConfig& config) {
+  auto type = config.props->getOr("database.type", "");
+  if (type != "mysql") {
+    return Error{"database.type must be 'mysql' (found '" + type + "')"};
+  }
+  auto mysql = store::mysqlConfigFromProps(*config.props);
+  if (!mysql) return mysql.error();
+  spdlog::info("database {}", mysql->describe());
+  auto opened = store::MysqlStore::open(*mysql, [](const std::string& message) {
+    spdlog::warn("database: {}", message);
+  });
+  if (!opened) return opened.error();
+  return std::shared_ptr<store::MysqlStore>(std::move(*opened));
+}
+
+int fail(const std::string& message) {
+  spdlog::error("{}", message);
+  return 2;
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+  // Signals are taken by the server's signal thread; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto loaded = loadConfig(options.confDir);
+  if (!loaded) return fail(loaded.error().message);
+  auto store = openMysql(loaded->config);
+  if (!store) return fail(store.error().message);
+  server::ExecutorServer server(loaded->config, *store, *store);
+  if (auto started = server.start(); !started) return fail("start-up failed: " + started.error().message);
+  return server.waitAndShutDown();
+}
+
+int dbInit(const DbInitOptions& options) {
+  auto loaded = loadConfig(options.confDir);
+  if (!loaded) return fail(loaded.error().message);
+  auto store = openMysql(loaded->config);
+  if (!store) return fail(store.error().message);
+  if (auto created = (*store)->initSchema(); !created) return fail(created.error().message);
+  std::cout << "schema ready" << std::endl;
+  return 0;
+}
+
+}  // namespace azx::cli
