@@ -3,3 +3,8 @@ if(AZX_SANITIZE)
   add_compile_options(${_azx_san})
   add_link_options(${_azx_san})
 endif()
+if(AZX_BUILD_FUZZ)
+  # Coverage instrumentation for every library the fuzz targets link.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -5,6 +5,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "engine/store_recorder.h"
 #include "flow/project_archive.h"
 #include "jobtypes/command/command_job.h"
+#include "jobtypes/emr/emr_job.h"
 #include "jobtypes/noop/noop_job.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -37,6 +39,7 @@ jobtypes::JobTypeRegistry builtinRegistry() {
   jobtypes::JobTypeRegistry registry;
   (void)registry.add(std::make_shared<jobtypes::CommandJobFactory>());
   (void)registry.add(std::make_shared<jobtypes::NoopJobFactory>());
+  jobtypes::emr::registerEmrJobType(registry);
   return registry;
 }
 
@@ -66,8 +69,38 @@ Result<LoadedProject> openProject(const std::string& path, const std::filesystem
   return loaded;
 }
 
+// Azkaban's loader messages name the node but not always its file: add the file when the
+// message does not already say it.
+std::string withFile(const flow::Project& project, const std::string& message) {
+  if (message.find(".job") != std::string::npos || message.find(".flow") != std::string::npos ||
+      message.find(".project") != std::string::npos) {
+    return message;
+  }
+  std::map<std::string, std::string> fileOf;
+  for (const auto& [name, job] : project.jobs) fileOf[name] = job.jobSource;
+  for (const auto& [id, def] : project.flows) {
+    for (const auto& node : def.nodes) {
+      auto [it, inserted] = fileOf.emplace(node.name, node.jobSource);
+      if (!inserted && it->second != node.jobSource) it->second.clear();  // ambiguous: no guess
+    }
+  }
+  std::string token;
+  for (size_t i = 0; i <= message.size(); ++i) {
+    char c = i < message.size() ? message[i] : ' ';
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') {
+      token.push_back(c);
+      continue;
+    }
+    if (auto it = fileOf.find(token); it != fileOf.end() && !it->second.empty()) {
+      return it->second + ": " + message;
+    }
+    token.clear();
+  }
+  return message;
+}
+
 void printErrors(const flow::Project& project) {
-  for (const auto& error : project.errors) std::cerr << "error: " << error << "\n";
+  for (const auto& error : project.errors) std::cerr << "error: " << withFile(project, error) << "\n";
 }
 
 std::vector<flow::DisabledJob> parseDisabled(const std::vector<std::string>& names) {

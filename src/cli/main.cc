@@ -1,10 +1,22 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/local_run.h"
 #include "cli/serve.h"
 
 int main(int argc, char** argv) {
+  // Azkaban's start scripts pass `-conf DIR`; CLI11 knows it as --conf.
+  std::vector<std::string> args(argv, argv + argc);
+  for (auto& arg : args) {
+    if (arg == "-conf") arg = "--conf";
+  }
+  std::vector<char*> rewritten;
+  for (auto& arg : args) rewritten.push_back(arg.data());
+  argc = static_cast<int>(rewritten.size());
+  argv = rewritten.data();
+
   CLI::App app{"azkaban-executor: a drop-in executor server for Azkaban 3.81"};
   app.require_subcommand(1);
 
@@ -29,7 +41,7 @@ int main(int argc, char** argv) {
 
   azx::cli::ServeOptions serveOptions;
   auto* serveCmd = app.add_subcommand("serve", "Serve Azkaban web servers (the exec server)");
-  serveCmd->add_option("--conf,-c,-conf", serveOptions.confDir,
+  serveCmd->add_option("--conf,-c", serveOptions.confDir,
                        "Directory holding azkaban.properties (default conf)");
 
   auto* dbCmd = app.add_subcommand("db", "Database tools");

@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "jobtypes/emr/emr_job.h"
 #include "server/executor_server.h"
 #include "server/server_config.h"
 #include "store/mysql/mysql_store.h"
@@ -54,7 +55,12 @@ int serve(const ServeOptions& options) {
   if (!loaded) return fail(loaded.error().message);
   auto store = openMysql(loaded->config);
   if (!store) return fail(store.error().message);
-  server::ExecutorServer server(loaded->config, *store, *store);
+  auto serverStore = std::dynamic_pointer_cast<store::ServerStore>(*store);
+  if (!serverStore) return fail("the MySQL store does not provide the executor tables");
+  server::ExecutorServer server(loaded->config, *store, serverStore,
+                                [](jobtypes::JobTypeRegistry& registry, const server::ServerConfig&) {
+                                  jobtypes::emr::registerEmrJobType(registry);
+                                });
   if (auto started = server.start(); !started) return fail("start-up failed: " + started.error().message);
   return server.waitAndShutDown();
 }

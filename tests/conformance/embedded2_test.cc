@@ -2,7 +2,7 @@
 // (upstream FlowRunnerTest2).
 #include <gtest/gtest.h>
 
-#include "tests/support/conformance_util.h"
+#include "tests/conformance/conformance_util.h"
 
 namespace azx::testing {
 namespace {

@@ -3,19 +3,12 @@
 
 #include "engine/event_metadata.h"
 #include "engine/node_props_source.h"
-#include "tests/support/engine_harness.h"
-#include "tests/support/test_paths.h"
+#include "tests/conformance/conformance_util.h"
 
 namespace azx::testing {
 namespace {
 
 using engine::EventType;
-constexpr Status S = Status::Succeeded;
-constexpr Status F = Status::Failed;
-constexpr Status K = Status::Killed;
-constexpr Status C = Status::Cancelled;
-constexpr Status SK = Status::Skipped;
-constexpr Status R = Status::Running;
 
 // S(N) jobs with N > 0 wait for the test, which "shortcuts the sleep" by succeeding them.
 HarnessOptions waitingSleeps() {

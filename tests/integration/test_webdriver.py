@@ -116,6 +116,16 @@ class UploadTest(DbTestCase):
         with open(os.path.join(src, "basic_flow.flow"), "rb") as f:
             self.assertEqual(rows, ((pid, ver, "basic_flow.flow", 1, f.read()),))
 
+    def test_zip_upload_of_flow2_project(self):
+        src = paths.reference_project("basicflowyamltest")
+        zpath = os.path.join(self.tmp, "basic.zip")
+        with open(zpath, "wb") as f:
+            f.write(projects.zip_directory(src))
+        pid, ver = self.web.upload_project("basiczip", zpath)
+        self.check_archive(pid, ver, src)
+        self.assertEqual(self.web.query("SELECT flow_name FROM project_flow_files"),
+                         (("basic_flow.flow",),))
+
     def test_large_archive_is_chunked(self):
         proj = os.path.join(self.tmp, "big")
         os.makedirs(proj)
@@ -192,19 +202,20 @@ class FlowDataTest(DbTestCase):
         self.assertEqual(flow["executionOptions"]["flowParameters"], {"x": "1"})
 
     def test_flow2_condition(self):
-        src = paths.reference_project("conditionalflowyamltest")
-        parsed = projects.load_project(src)
-        found = {}
-        for name in parsed.flows:
-            flow = flowdata.build_flow_data(parsed, name, 1, "c", 1)
-            for nested, node in flowdata.iter_nodes(flow):
-                if node["condition"]:
-                    found[name + ":" + nested] = (node["condition"], node["conditionOnJobStatus"])
-        self.assertTrue(found)
-        for cond, macro in found.values():
-            expected = next((m for m in ("all_success", "all_failed", "all_done", "one_failed",
-                                         "one_success") if m in cond.lower()), "all_success")
-            self.assertEqual(macro, expected)
+        parsed = projects.load_project(paths.reference_project("conditionalflowyamltest"))
+
+        def node(flow, job):
+            return flowdata.find_node(flowdata.build_flow_data(parsed, flow, 1, "c", 1), job)
+        self.assertEqual((node("conditional_flow3", "jobC")["condition"],
+                          node("conditional_flow3", "jobC")["conditionOnJobStatus"]),
+                         ("one_failed", "one_failed"))
+        self.assertEqual(node("conditional_flow6", "jobD")["conditionOnJobStatus"], "one_success")
+        self.assertEqual(node("conditional_flow6", "jobD")["condition"],
+                         "one_success && ${jobA:props} == 'foo'")
+        self.assertEqual((node("conditional_flow1", "jobB")["condition"],
+                          node("conditional_flow1", "jobB")["conditionOnJobStatus"]),
+                         ("${jobA:azkaban.server.name} == 'foo'", "all_success"))
+        self.assertIsNone(node("conditional_flow1", "jobA")["condition"])
 
     def test_java_properties(self):
         p = projects.parse_java_properties(
@@ -476,6 +487,23 @@ class UpdaterTest(DbTestCase):
         self.assertEqual(done[self.exec_id][0], "finished")
         self.assertEqual(self.up.seen_statuses[self.exec_id], ["PREPARING", "RUNNING", "SUCCEEDED"])
         self.assertEqual(self.up.web_copy(self.exec_id)["updateTime"], 20)
+
+    def test_finalisation_retried_when_db_fails(self):
+        calls = []
+        real = self.web.finalize
+
+        def flaky(exec_id, flow):
+            calls.append(exec_id)
+            if len(calls) == 1:
+                raise ConnectionError("database away")
+            return real(exec_id, flow)
+        self.web.finalize = flaky
+        self.replies = [[self.delta(50, 20)]]
+        self.up.poll_once()
+        self.assertIn(self.exec_id, self.up.running)
+        self.up.poll_once()  # retried without needing another delta
+        self.assertEqual(calls, [self.exec_id, self.exec_id])
+        self.assertEqual(self.up.finalized[self.exec_id][0], "finished")
 
     def test_executor_row_present_keeps_trying(self):
         self.web.execute("INSERT INTO executors (id, host, port, active) VALUES (7, 'h', 1, 1)")

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/execution_store.h"
+#include "store/server_store.h"
 #include "store/store_rows.h"
 
 namespace azx::store {
@@ -51,10 +52,11 @@ Result<MysqlConfig> mysqlConfigFromProps(const Props& props);
 using MysqlLogCallback = std::function<void(const std::string& message)>;
 
 // Azkaban 3.81's MySQL schema through MariaDB Connector/C, prepared statements only. Issues
-// exactly F1, F2, J1, J2, J3 and L1 of azkaban-wire 4.4 (plus the web's INSERT for
-// createExecution). A lost connection is re-established and the operation retried with
-// bounded back-off instead of being dropped.
-class MysqlStore final : public ExecutionStore {
+// exactly the statements of azkaban-wire 4.4 (E1-E4, F1-F4, J1-J3, L1, P1-P5; plus the web's
+// INSERT for createExecution and the operator statements of `executors list/prune`). A lost
+// connection is re-established and the operation retried with bounded back-off instead of
+// being dropped. The ServerStore part lives in mysql_server_store.cc.
+class MysqlStore final : public ExecutionStore, public ServerStore {
  public:
   // Connects once (with the retry policy) to validate the configuration.
   static Result<std::unique_ptr<MysqlStore>> open(const MysqlConfig& config,
@@ -84,6 +86,31 @@ class MysqlStore final : public ExecutionStore {
                               int64_t nowMillis) override;
   Result<LogChunk> fetchLogs(int execId, const std::string& name, int attempt, int64_t offset,
                              int64_t length) override;
+
+  // ServerStore (mysql_server_store.cc).
+  Result<std::optional<ExecutorRow>> fetchExecutor(const std::string& host, int port) override;
+  Result<void> insertExecutor(const std::string& host, int port) override;
+  Result<void> updateExecutor(int id, const std::string& host, int port, bool active) override;
+  Result<int> deleteExecutor(const std::string& host, int port) override;
+  Result<std::vector<ExecutorRow>> listExecutors() override;
+  Result<void> deleteExecutorById(int id) override;
+  Result<std::vector<UnfinishedExecution>> fetchUnfinishedExecutions(int executorId) override;
+  Result<void> unassignExecutor(int execId, int64_t nowMillis) override;
+  Result<std::optional<int>> claimQueuedExecution(int executorId, bool active,
+                                                  int64_t nowMillis) override;
+  Result<std::optional<ProjectVersionRow>> fetchProjectVersion(int projectId, int version) override;
+  Result<void> fetchProjectFile(const ProjectVersionRow& version,
+                                const std::filesystem::path& target) override;
+  Result<std::optional<std::map<std::string, std::string>>> fetchJobOverride(
+      int projectId, int version, const std::string& jobId) override;
+  Result<std::optional<std::string>> fetchFlowFile(int projectId, int version,
+                                                   const std::string& flowFileName) override;
+
+  // What the 3.81 web's finaliser does to an execution whose executor is gone (azkaban-wire
+  // 2.3.5): F1; if not SUCCEEDED/FAILED/KILLED, top-level nodes that did not finish become
+  // FAILED (READY ones KILLING), missing times become `nowMillis`, the flow FAILED; F2; then
+  // the execution's active_executing_flows row is deleted. For `executors prune`.
+  Result<void> finalizeOrphanedExecution(int execId, int64_t nowMillis);
 
   // Read-back helpers for tests and the CLI (not statements the Java executor issues).
   Result<std::vector<ExecutionRow>> listExecutions();

@@ -8,6 +8,8 @@ edges, sources, conditions. Job properties are not resolved here.
 import io
 import os
 import re
+import shutil
+import tempfile
 import zipfile
 
 import yaml
@@ -286,3 +288,16 @@ def zip_directory(root):
                 with open(full, "rb") as f:
                     zf.writestr(info, f.read())
     return buf.getvalue()
+
+
+def load_archive(archive):
+    """load_project() of a zip given as bytes (unpacked into a temp dir and removed)."""
+    tmp = tempfile.mkdtemp(prefix="azx-zip-")
+    try:
+        with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+            zf.extractall(tmp)
+        project = load_project(tmp)
+        project.root = None  # the directory is gone after this call
+        return project
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

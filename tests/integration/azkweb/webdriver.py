@@ -153,7 +153,7 @@ class WebDriver:
         else:
             with open(project, "rb") as f:
                 archive = f.read()
-            parsed = None
+            parsed = projects.load_archive(archive)
         now = now_ms()
         rows = self.query("SELECT id FROM projects WHERE name=%s AND active=1", (name,))
         if rows:
@@ -508,6 +508,7 @@ class Updater:
         self.call_errors = []
         self.first_failure = set()  # exec ids seen in FAILED_FINISHING
         self.seen_statuses = {}  # exec id -> root statuses in the order observed
+        self._unfinalized = {}  # exec id -> reason, finalisation to retry (DB was away)
         self._lock = threading.RLock()
         self._thread = None
         self._stop = threading.Event()
@@ -525,8 +526,12 @@ class Updater:
 
     def poll_once(self):
         with self._lock:
+            for exec_id, reason in list(self._unfinalized.items()):
+                self._finalize(exec_id, reason)
             by_executor = {}
             for exec_id, (executor, _) in self.running.items():
+                if exec_id in self._unfinalized:
+                    continue
                 key = (executor.id, executor.host, executor.port)
                 by_executor.setdefault(key, (executor, []))[1].append(exec_id)
             for executor, ids in by_executor.values():
@@ -578,7 +583,9 @@ class Updater:
         except Exception as e:  # noqa: BLE001 - DB away: keep it, try again next round
             self.web.close()
             self.call_errors.append((exec_id, "finalize: %s" % e))
+            self._unfinalized[exec_id] = reason
             return
+        self._unfinalized.pop(exec_id, None)
         del self.running[exec_id]
         self.finalized[exec_id] = (reason, final)
 

@@ -1,0 +1,168 @@
+#include "jobtypes/command/command_job.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/test_paths.h"
+
+namespace azx::jobtypes {
+namespace {
+
+class MemoryLogger final : public JobLogger {
+ public:
+  void info(std::string_view m) override { lines.emplace_back(m); }
+  void warn(std::string_view m) override { lines.emplace_back(m); }
+  void error(std::string_view m) override { lines.emplace_back(m); }
+  bool contains(const std::string& text) const {
+    for (const auto& l : lines) {
+      if (l.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+  std::vector<std::string> lines;
+};
+
+struct Outcome {
+  JobResult result;
+  bool done = false;
+};
+
+class CommandJobTest : public ::testing::Test {
+ protected:
+  JobContext context(std::map<std::string, std::string> props) {
+    JobContext c;
+    c.jobId = "job1";
+    c.nestedId = "job1";
+    c.execId = 3;
+    props.emplace("azkaban.flow.submituser", "tester");
+    c.jobProps = std::move(props);
+    c.sysProps = Props::make();
+    c.sysProps->put("execute.as.user", "false");
+    c.workingDir = dir_;
+    c.logger = &logger_;
+    c.loop = &loop_;
+    c.clock = &clock_;
+    return c;
+  }
+  Outcome run(std::map<std::string, std::string> props, CommandJobOptions options = {},
+          std::function<void(CommandJob&)> afterStart = {}) {
+    CommandJob job(context(std::move(props)), options);
+    Outcome r;
+    job.start([&](JobResult result) {
+      r.result = std::move(result);
+      r.done = true;
+    });
+    if (afterStart) loop_.post([&] { afterStart(job); });
+    loop_.runUntil([&] { return r.done; });
+    return r;
+  }
+
+  std::filesystem::path dir_ = testing::freshTempDir("command-job");
+  EventLoop loop_;
+  SystemClock clock_;
+  MemoryLogger logger_;
+};
+
+TEST_F(CommandJobTest, RunsCommandsInOrderWithEnvAndOutputs) {
+  auto r = run({{"command", "bash -c 'echo first $GREETING'"},
+                {"command.1", "bash -c 'echo {\\\"k\\\": 1.5, \\\"s\\\": \\\"v\\\"} > $JOB_OUTPUT_PROP_FILE'"},
+                {"command.3", "echo never"},
+                {"env.GREETING", "hello"}});
+  ASSERT_TRUE(r.result.succeeded) << r.result.error;
+  EXPECT_TRUE(logger_.contains("first hello"));
+  EXPECT_FALSE(logger_.contains("never"));  // command.2 is missing, so command.3 is not run
+  ASSERT_TRUE(r.result.outputProps);
+  EXPECT_EQ(r.result.outputProps->get("k"), "1.5");
+  EXPECT_EQ(r.result.outputProps->get("s"), "v");
+}
+
+TEST_F(CommandJobTest, PropFileHoldsResolvedProperties) {
+  auto r = run({{"command", "bash -c 'cp $JOB_PROP_FILE copied.props'"}, {"my.key", "a b"}});
+  ASSERT_TRUE(r.result.succeeded) << r.result.error;
+  std::ifstream in(dir_ / "copied.props");
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("my.key=a b"), std::string::npos) << text.str();
+}
+
+TEST_F(CommandJobTest, NonZeroExitFailsAndSkipsTheRest) {
+  auto r = run({{"command", "bash -c 'exit 3'"}, {"command.1", "echo after"}});
+  EXPECT_FALSE(r.result.succeeded);
+  EXPECT_EQ(r.result.error, "Process exited with code 3");
+  EXPECT_FALSE(logger_.contains("after"));
+  EXPECT_FALSE(r.result.outputProps);
+}
+
+TEST_F(CommandJobTest, OutputThatIsNotAnObjectYieldsNoOutputs) {
+  auto r = run({{"command", "bash -c 'echo [1,2] > $JOB_OUTPUT_PROP_FILE'"}});
+  ASSERT_TRUE(r.result.succeeded);
+  ASSERT_TRUE(r.result.outputProps);
+  EXPECT_TRUE(r.result.outputProps->local().empty());
+}
+
+TEST_F(CommandJobTest, MissingCommandAndUnknownProgramFailClearly) {
+  auto missing = run({{"other", "x"}});
+  EXPECT_EQ(missing.result.error, "Job set up failed: Missing required property 'command'");
+  auto unknown = run({{"command", "no-such-program-azx"}});
+  EXPECT_FALSE(unknown.result.succeeded);
+  EXPECT_NE(unknown.result.error.find("no-such-program-azx"), std::string::npos);
+}
+
+TEST_F(CommandJobTest, CancelKillsTheWholeProcessGroup) {
+  // The child shell starts a grandchild; both must go with the group.
+  auto pidFile = dir_ / "grandchild.pid";
+  CommandJobOptions options;
+  options.killGrace = std::chrono::milliseconds(2000);
+  bool cancelled = false;
+  CommandJob job(context({{"command", "bash -c 'sleep 300 & echo $! > " + pidFile.string() +
+                                          "; wait'"}}),
+                 options);
+  Outcome r;
+  job.start([&](JobResult result) {
+    r.result = std::move(result);
+    r.done = true;
+  });
+  std::function<void()> poll = [&] {
+    if (!cancelled && std::filesystem::exists(pidFile) && std::filesystem::file_size(pidFile) > 0) {
+      cancelled = true;
+      job.cancel();
+    } else if (!cancelled) {
+      loop_.addTimer(std::chrono::milliseconds(10), poll);
+    }
+  };
+  loop_.post(poll);
+  loop_.runUntil([&] { return r.done; });
+  EXPECT_FALSE(r.result.succeeded);
+  std::ifstream in(pidFile);
+  pid_t grandchild = 0;
+  in >> grandchild;
+  ASSERT_GT(grandchild, 0);
+  // Reaped by init or a zombie at most: signal 0 fails, or /proc shows it as a zombie.
+  bool gone = kill(grandchild, 0) != 0;
+  if (!gone) {
+    std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
+    std::string pid, comm, state;
+    stat >> pid >> comm >> state;
+    gone = state == "Z" || state.empty();
+  }
+  EXPECT_TRUE(gone) << "grandchild " << grandchild << " survived the kill";
+}
+
+TEST_F(CommandJobTest, BlacklistedEffectiveUserIsRefused) {
+  JobContext c = context({{"command", "true"}, {"user.to.proxy", "root"}});
+  c.sysProps->put("execute.as.user", "true");
+  CommandJob job(std::move(c), {});
+  Outcome r;
+  job.start([&](JobResult result) {
+    r.result = std::move(result);
+    r.done = true;
+  });
+  loop_.runUntil([&] { return r.done; });
+  EXPECT_EQ(r.result.error, "Not permitted to proxy as 'root' through Azkaban");
+}
+
+}  // namespace
+}  // namespace azx::jobtypes
