@@ -91,8 +91,9 @@ std::string withFile(const flow::Project& project, const std::string& message) {
       token.push_back(c);
       continue;
     }
-    if (auto it = fileOf.find(token); it != fileOf.end() && !it->second.empty()) {
-      return it->second + ": " + message;
+    // The first node named is the subject of the message.
+    if (auto it = fileOf.find(token); it != fileOf.end()) {
+      return it->second.empty() ? message : it->second + ": " + message;
     }
     token.clear();
   }

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/executors_command.h"
 #include "cli/local_run.h"
 #include "cli/serve.h"
 
@@ -50,9 +51,32 @@ int main(int argc, char** argv) {
   auto* dbInitCmd = dbCmd->add_subcommand("init", "Create missing Azkaban 3.81 tables");
   dbInitCmd->add_option("--conf,-c", dbInitOptions.confDir, "Directory holding azkaban.properties");
 
+  auto* executorsCmd = app.add_subcommand("executors", "Inspect and prune the executors table");
+  executorsCmd->require_subcommand(1);
+  azx::cli::ExecutorsListOptions executorsListOptions;
+  auto* executorsListCmd =
+      executorsCmd->add_subcommand("list", "Every executors row and whether it answers ping");
+  executorsListCmd->add_option("--conf,-c", executorsListOptions.confDir,
+                               "Directory holding azkaban.properties");
+  executorsListCmd->add_option("--output", executorsListOptions.output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  executorsListCmd
+      ->add_option("--timeout-ms", executorsListOptions.timeoutMs, "Ping timeout per executor")
+      ->check(CLI::PositiveNumber);
+  azx::cli::ExecutorsPruneOptions executorsPruneOptions;
+  auto* executorsPruneCmd = executorsCmd->add_subcommand(
+      "prune", "Deactivate and delete rows of executors that do not answer ping");
+  executorsPruneCmd->add_option("--conf,-c", executorsPruneOptions.confDir,
+                                "Directory holding azkaban.properties");
+  executorsPruneCmd
+      ->add_option("--timeout-ms", executorsPruneOptions.timeoutMs, "Ping timeout per executor")
+      ->check(CLI::PositiveNumber);
+
   CLI11_PARSE(app, argc, argv);
   if (*serveCmd) return azx::cli::serve(serveOptions);
   if (*dbInitCmd) return azx::cli::dbInit(dbInitOptions);
+  if (*executorsListCmd) return azx::cli::executorsList(executorsListOptions);
+  if (*executorsPruneCmd) return azx::cli::executorsPrune(executorsPruneOptions);
   if (*runCmd) return azx::cli::runLocal(run);
   if (*validateCmd) return azx::cli::validateProject(validate);
   return 2;

@@ -13,12 +13,22 @@ namespace azx::testing {
 
 // ---- RecordingListener ----
 
-void RecordingListener::onEvent(engine::EventType type, const flow::ExecutableFlow& /*flow*/,
+namespace {
+void noteRootStatus(std::vector<Status>& seen, Status status) {
+  if (seen.empty() || seen.back() != status) seen.push_back(status);
+}
+}  // namespace
+
+void RecordingListener::onEvent(engine::EventType type, const flow::ExecutableFlow& flow,
                                 const flow::ExecutableNode& node) {
+  noteRootStatus(rootStatuses, flow.root.status);
   const std::string id = node.nestedId();
   events.push_back(RecordedEvent{type, id, node.status});
-  if (node.isRoot()) {
+  if (type == engine::EventType::FlowStarted || type == engine::EventType::FlowFinished) {
     flowEvents.push_back(type);
+  }
+  if (node.isRoot()) {
+    rootEvents.push_back(type);
     return;
   }
   nodeEvents[id].push_back(type);
@@ -29,7 +39,10 @@ void RecordingListener::onEvent(engine::EventType type, const flow::ExecutableFl
   }
 }
 
-void RecordingListener::onFlowUpdated(const flow::ExecutableFlow& /*flow*/) { ++flowUpdates; }
+void RecordingListener::onFlowUpdated(const flow::ExecutableFlow& flow) {
+  noteRootStatus(rootStatuses, flow.root.status);
+  ++flowUpdates;
+}
 
 void RecordingListener::onJobAttemptStarted(const flow::ExecutableFlow& /*flow*/,
                                             const flow::ExecutableNode& node,
@@ -71,6 +84,7 @@ EngineHarness::EngineHarness(HarnessOptions options) : options_(std::move(option
   if (loaded) plugins_ = std::move(*loaded);
 
   thread_ = std::thread([this] { loop_.run(); });
+  loopThreadId_ = thread_.get_id();
   onLoop([this] {
     engine::FlowRunnerDeps deps;
     deps.loop = &loop_;

@@ -51,7 +51,9 @@ class RecordingListener final : public engine::ExecutionListener {
                       const std::filesystem::path& flowLog) override;
 
   std::vector<RecordedEvent> events;
-  std::vector<engine::EventType> flowEvents;  // events of the root flow only
+  std::vector<engine::EventType> rootEvents;  // every event about the root node
+  // FLOW_STARTED / FLOW_FINISHED only, in order: the upstream tests filter JOB_* events out.
+  std::vector<engine::EventType> flowEvents;
   std::map<std::string, std::vector<engine::EventType>> nodeEvents;
   std::vector<std::string> jobStartOrder;  // nested ids in JOB_STARTED order (jobs only)
   std::map<std::string, int> j1;           // onJobAttemptStarted per node
@@ -60,6 +62,8 @@ class RecordingListener final : public engine::ExecutionListener {
   // Flattened node input props per attempt, taken at JOB_STATUS_CHANGED (after the runner
   // added its keys, flow-semantics 2.4).
   std::map<std::string, std::vector<std::map<std::string, std::string>>> runningInputs;
+  // The root's status at every event and flow update, consecutive duplicates dropped.
+  std::vector<Status> rootStatuses;
   int flowUpdates = 0;
   bool flowFinished = false;
 };
@@ -80,10 +84,12 @@ class EngineHarness {
   EngineHarness(const EngineHarness&) = delete;
   EngineHarness& operator=(const EngineHarness&) = delete;
 
-  // Runs `f` on the loop thread and returns its result.
+  // Runs `f` on the loop thread and returns its result (inline when already on it, so
+  // predicates given to waitUntil may use the query helpers).
   template <class F>
   auto onLoop(F f) -> std::invoke_result_t<F&> {
     using R = std::invoke_result_t<F&>;
+    if (std::this_thread::get_id() == loopThreadId_) return f();
     auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
     std::future<R> result = task->get_future();
     loop_.post([task] { (*task)(); });
@@ -144,6 +150,7 @@ class EngineHarness {
   SystemClock clock_;
   EventLoop loop_;
   std::thread thread_;
+  std::thread::id loopThreadId_;
   jobtypes::JobTypeRegistry registry_;
   std::optional<jobtypes::JobTypePlugins> plugins_;
   std::shared_ptr<TestJobController> controller_;

@@ -52,6 +52,7 @@ class ChildProcess {
   void signalGroup(int signal);
 
  private:
+  Result<void> started(pid_t pid, int outFd);  // watches a spawned child's output and exit
   void onOutputReadable();
   void onExitReadable();
   void pollExit();

@@ -13,7 +13,8 @@ constexpr size_t kMaxStepIdsPerListSteps = 10;  // ListSteps StepIds limit (EMR 
 constexpr size_t kMaxStepsPerAdd = 256;         // AddJobFlowSteps limit
 constexpr int kMaxLogPagesPerTick = 20;
 constexpr int kMaxDrainPages = 1000;
-constexpr int kMaxFinalErrors = 3;  // non-retryable status errors before a step is given up
+constexpr int kMaxFinalErrors = 3;     // non-retryable status errors before a step is given up
+constexpr int kMaxDrainRetries = 20;  // throttled drain attempts before the tail is given up
 
 const std::vector<std::string>& activeStepStates() {
   static const std::vector<std::string> s{"PENDING", "CANCEL_PENDING", "RUNNING"};
@@ -161,7 +162,10 @@ EmrStepTracker::TimePoint EmrStepTracker::nextWake(bool includeReceive) const {
   wake = std::min(wake, nextPollAt_);
   if (includeReceive && eventMode()) wake = std::min(wake, std::max(nextReceiveAt_, Clock::now()));
   for (const auto& [id, t] : steps_) {
-    if (t.terminal) return Clock::now();
+    if (t.terminal) {
+      wake = std::min(wake, t.nextDrainAt);
+      continue;
+    }
     wake = std::min(wake, t.nextCheckAt);
     if (t.state == "RUNNING" || t.state == "CANCEL_PENDING") wake = std::min(wake, t.nextLogAt);
     if (t.cancelRequested && !t.cancelSent) wake = std::min(wake, nextCancelAt_);
@@ -288,14 +292,14 @@ void EmrStepTracker::submitPending() {
       if (ids.empty()) {
         broadcastPending("AddJobFlowSteps got no answer; retrying: " + added.error().describe());
         slowDown();
-        nextSubmitAt_ = Clock::now() + scaled(milliseconds(2000));
+        nextSubmitAt_ = Clock::now() + scaled(settings_.retryDelay);
         return;
       }
     } else if (isRetryable(added.error())) {
       broadcastPending("AddJobFlowSteps throttled or failed transiently; retrying: " +
                        added.error().describe());
       slowDown();
-      nextSubmitAt_ = Clock::now() + scaled(milliseconds(2000));
+      nextSubmitAt_ = Clock::now() + scaled(settings_.retryDelay);
       return;
     } else {
       failPending("AddJobFlowSteps failed: " + added.error().describe());
@@ -347,7 +351,7 @@ void EmrStepTracker::sendCancels() {
           if (!isRetryable(r.error())) steps_[id].cancelSent = true;  // final: just follow the step
           steps_[id].nextCheckAt = Clock::now();
         }
-        nextCancelAt_ = Clock::now() + scaled(milliseconds(1000));
+        nextCancelAt_ = Clock::now() + scaled(settings_.retryDelay);
         continue;
       }
       for (const auto& id : chunk) {
@@ -470,46 +474,52 @@ void EmrStepTracker::pollStatus(bool full) {
   }
 }
 
-void EmrStepTracker::readLogs(Tracked& t, bool drain) {
+bool EmrStepTracker::readLogs(Tracked& t, bool drain) {
   int pages = 0;
-  int errors = 0;
   while (pages < (drain ? kMaxDrainPages : kMaxLogPagesPerTick)) {
     auto r = api_->getLogEvents(settings_.logGroup, t.stepId, t.token);
     if (!r) {
       if (r.error().code == "ResourceNotFoundException") {
         if (!t.waitingLogsLogged) t.observer->onLog("Waiting for logs to become available");
         t.waitingLogsLogged = true;
-        return;
+        return true;
       }
-      if (drain && isRetryable(r.error()) && ++errors <= 5) {
-        // Drain must not lose the tail: back off briefly and read again from the same token.
+      if (isRetryable(r.error())) {
         slowDown();
-        std::unique_lock lk(mutex_);
-        if (cv_.wait_for(lk, milliseconds(500 * errors), [&] { return stop_; })) return;
-        continue;
+        return false;
       }
-      if (isRetryable(r.error())) slowDown();
       t.observer->onLog((drain ? "Error reading logs: " : "Error fetching detailed logs. Reason: ") +
                         r.error().describe());
-      return;
+      return true;
     }
     ++pages;
     for (const auto& e : r->events) t.observer->onLog(e.message);
     bool moved = r->nextForwardToken != t.token;
     if (!r->nextForwardToken.empty()) t.token = r->nextForwardToken;
-    if (!moved || r->nextForwardToken.empty()) return;
-    if (!drain && r->events.empty()) return;
+    if (!moved || r->nextForwardToken.empty()) return true;
+    if (!drain && r->events.empty()) return true;
   }
+  return true;
 }
 
 void EmrStepTracker::finishTerminal() {
   for (auto it = steps_.begin(); it != steps_.end();) {
     Tracked& t = it->second;
-    if (!t.terminal) {
+    if (!t.terminal || Clock::now() < t.nextDrainAt) {
       ++it;
       continue;
     }
-    readLogs(t, true);  // after the terminal state: read until the token stops changing
+    // After the terminal state: read until the token stops changing. A throttled drain is
+    // retried later from the same token so the tail of the log is not lost.
+    if (!readLogs(t, true) && ++t.drainRetries <= kMaxDrainRetries) {
+      t.nextDrainAt = Clock::now() + scaled(settings_.retryDelay);
+      ++it;
+      continue;
+    }
+    if (t.drainRetries > kMaxDrainRetries) {
+      t.observer->onLog("Error reading logs: giving up after " +
+                        std::to_string(kMaxDrainRetries) + " throttled attempts");
+    }
     StepOutcome o;
     o.state = t.state;
     o.clusterId = t.clusterId;
@@ -531,7 +541,7 @@ void EmrStepTracker::receiveEvents(int waitSeconds) {
   if (!r) {
     if (isRetryable(r.error())) {
       slowDown();
-      nextReceiveAt_ = Clock::now() + scaled(milliseconds(1000));
+      nextReceiveAt_ = Clock::now() + scaled(settings_.retryDelay);
       return;
     }
     // Unusable queue (missing, access denied): fall back to polling rather than go blind.

@@ -32,6 +32,8 @@ struct TrackerSettings {
   std::chrono::milliseconds submitBatchWindow{150};
   // While a cancel is in flight the step is checked this often (cancel latency).
   std::chrono::milliseconds cancelCheckInterval{1000};
+  // Base delay before retrying a throttled/failed AddJobFlowSteps, CancelSteps or ReceiveMessage.
+  std::chrono::milliseconds retryDelay{2000};
   int maxSlowdown = 8;  // throttling multiplies every cadence by up to this factor
 };
 
@@ -103,6 +105,8 @@ class EmrStepTracker {
     TimePoint nextLogAt{};
     TimePoint nextCheckAt = TimePoint::max();
     int finalErrors = 0;
+    int drainRetries = 0;
+    TimePoint nextDrainAt{};
   };
 
   void run(std::stop_token stop);
@@ -118,7 +122,8 @@ class EmrStepTracker {
   bool handleEvent(const std::string& body);
   void pollStatus(bool full);
   void applyState(Tracked& t, const std::string& state, const std::string& reason);
-  void readLogs(Tracked& t, bool drain);
+  // False when a retryable error stopped the read (the position is kept for the next try).
+  bool readLogs(Tracked& t, bool drain);
   void finishTerminal();
   TimePoint nextWake(bool includeReceive) const;
   std::chrono::milliseconds scaled(std::chrono::milliseconds base);

@@ -171,7 +171,7 @@ Result<std::optional<int>> MysqlStore::claimQueuedExecution(int executorId, bool
           "SELECT exec_id FROM execution_flows WHERE status = 20 AND executor_id IS NULL AND "
           "flow_data IS NOT NULL AND ") +
       (active ? "(use_executor IS NULL OR use_executor = ?)" : "use_executor = ?") +
-      " ORDER BY flow_priority DESC, update_time ASC, exec_id ASC LIMIT 1";
+      " ORDER BY flow_priority DESC, update_time ASC, exec_id ASC LIMIT 1 FOR UPDATE";
   std::optional<int> claimed;
   bool commitInDoubt = false;
   bool lockConflict = false;

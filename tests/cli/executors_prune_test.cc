@@ -1,0 +1,206 @@
+// `executors list` / `executors prune` end to end: a real MariaDB, a fake live executor on
+// loopback, and rows of executors that refuse, hang or answer wrongly.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cli/executors_command.h"
+#include "flow/flow_data.h"
+#include "tests/store/mysql_fixture.h"
+#include "tests/store/store_scenario.h"
+#include "tests/support/test_paths.h"
+
+namespace azx::cli {
+namespace {
+
+// An httplib server on 127.0.0.1 answering /executor with a fixed body.
+class FakeExecutor {
+ public:
+  explicit FakeExecutor(std::string reply) : reply_(std::move(reply)) {
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_param_value("action") == "ping") ++pings_;
+      res.set_content(reply_, "application/json");
+    };
+    server_.Get("/executor", handler);
+    server_.Post("/executor", handler);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // bind_to_any_port already listens: early connections wait in the backlog.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ~FakeExecutor() {
+    server_.stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+  int pings() const { return pings_; }
+
+ private:
+  std::string reply_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::atomic<int> pings_{0};
+  std::thread thread_;
+};
+
+// A loopback socket bound to a port; listening (handshakes complete, nothing is ever answered)
+// or not (connections are refused).
+class SilentPort {
+ public:
+  explicit SilentPort(bool listening) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    if (listening) ::listen(fd_, 8);
+  }
+  ~SilentPort() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+class ExecutorsPruneTest : public testing::MysqlFixture {
+ protected:
+  void SetUp() override {
+    MysqlFixture::SetUp();
+    if (::testing::Test::IsSkipped() || HasFatalFailure()) return;
+    sql("DELETE FROM executors; DELETE FROM execution_flows;");
+    store_ = open(config());
+    ASSERT_TRUE(store_);
+    confDir_ = testing::freshTempDir("executors-prune-conf");
+    writeConf(confDir_, server_->port());
+  }
+
+  static void writeConf(const std::filesystem::path& dir, int port) {
+    std::ofstream out(dir / "azkaban.properties");
+    out << "database.type=mysql\nmysql.host=127.0.0.1\nmysql.port=" << port
+        << "\nmysql.database=" << server_->database() << "\nmysql.user=" << server_->user()
+        << "\nmysql.password=" << server_->password() << "\nmysql.numconnections=2\n";
+  }
+
+  int addExecutor(int port, bool active) {
+    EXPECT_TRUE(store_->insertExecutor("127.0.0.1", port).ok());
+    auto row = store_->fetchExecutor("127.0.0.1", port);
+    EXPECT_TRUE(row.ok() && row->has_value());
+    int id = (*row)->id;
+    if (active) {
+      EXPECT_TRUE(store_->updateExecutor(id, "127.0.0.1", port, true).ok());
+    }
+    return id;
+  }
+
+  // A running execution (spec example state) dispatched to `executorId`.
+  int addRunningExecution(int executorId, Status status = Status::Running) {
+    auto flow = testing::specExampleFlow();
+    EXPECT_TRUE(flow);
+    auto id = store_->createExecution(*flow, 1700000000000);
+    EXPECT_TRUE(id.ok());
+    flow->root.status = status;
+    flow->root.endTime = isFinished(status) ? 1700000100000 : -1;
+    EXPECT_TRUE(store_->updateExecutableFlow(*flow).ok());
+    sql("UPDATE execution_flows SET executor_id=" + std::to_string(executorId) +
+        " WHERE exec_id=" + std::to_string(*id));
+    return *id;
+  }
+
+  std::unique_ptr<store::MysqlStore> store_;
+  std::filesystem::path confDir_;
+};
+
+TEST_F(ExecutorsPruneTest, PrunesOnlyExecutorsThatDoNotAnswer) {
+  FakeExecutor live(R"({"status":"alive"})");
+  FakeExecutor confused(R"({"error":"not an executor"})");
+  SilentPort refusing(false);
+  SilentPort hanging(true);
+
+  const int liveId = addExecutor(live.port(), true);
+  const int deadId = addExecutor(refusing.port(), true);
+  const int hangingId = addExecutor(hanging.port(), false);
+  const int confusedId = addExecutor(confused.port(), true);
+  const int liveExec = addRunningExecution(liveId);
+  const int deadExec = addRunningExecution(deadId);
+  const int deadDone = addRunningExecution(deadId, Status::Succeeded);
+
+  // list first: every row, with the right verdict.
+  std::ostringstream listed;
+  ASSERT_EQ(executorsList({confDir_, "json", 500}, listed), 0);
+  auto rows = nlohmann::json::parse(listed.str());
+  ASSERT_EQ(rows.size(), 4u) << listed.str();
+  std::map<int, bool> alive;
+  for (const auto& r : rows) alive[r["id"].get<int>()] = r["alive"].get<bool>();
+  EXPECT_EQ(alive, (std::map<int, bool>{
+                       {liveId, true}, {deadId, false}, {hangingId, false}, {confusedId, false}}));
+  EXPECT_EQ(rows[0]["host"], "127.0.0.1");
+  EXPECT_EQ(rows[0]["port"], live.port());
+  EXPECT_EQ(rows[0]["active"], true);
+
+  std::ostringstream out;
+  const int rc = executorsPrune({confDir_, 500}, out);
+  EXPECT_EQ(rc, 0) << out.str();
+  std::cout << out.str();
+  EXPECT_GE(live.pings(), 2);  // once by list, once by prune
+
+  auto remaining = store_->listExecutors();
+  ASSERT_TRUE(remaining.ok());
+  ASSERT_EQ(remaining->size(), 1u);
+  EXPECT_EQ((*remaining)[0].id, liveId);
+  EXPECT_TRUE((*remaining)[0].active);
+  EXPECT_EQ((*remaining)[0].port, live.port());
+
+  auto dead = store_->fetchExecutionRow(deadExec);
+  ASSERT_TRUE(dead.ok() && dead->has_value());
+  EXPECT_EQ((*dead)->status, 70);
+  ASSERT_TRUE((*dead)->endTime.has_value());
+  EXPECT_GT(*(*dead)->endTime, 1700000000000);
+  auto deadFlow = store_->fetchExecutableFlow(deadExec);
+  ASSERT_TRUE(deadFlow.ok() && deadFlow->has_value());
+  EXPECT_EQ((**deadFlow)->root.status, Status::Failed);
+  EXPECT_EQ((**deadFlow)->root.endTime, *(*dead)->endTime);
+
+  // Finished executions of the dead executor and everything of the live one are untouched.
+  auto done = store_->fetchExecutionRow(deadDone);
+  ASSERT_TRUE(done.ok() && done->has_value());
+  EXPECT_EQ((*done)->status, 50);
+  EXPECT_EQ((*done)->endTime, 1700000100000);
+  auto running = store_->fetchExecutionRow(liveExec);
+  ASSERT_TRUE(running.ok() && running->has_value());
+  EXPECT_EQ((*running)->status, 30);
+  EXPECT_EQ((*running)->endTime, -1);
+  EXPECT_EQ((*running)->executorId, liveId);
+
+  EXPECT_NE(out.str().find("execution " + std::to_string(deadExec) + " (RUNNING) finalised"),
+            std::string::npos);
+  EXPECT_NE(out.str().find("pruned 3 of 4"), std::string::npos);
+
+  // A second run has nothing left to do.
+  std::ostringstream again;
+  EXPECT_EQ(executorsPrune({confDir_, 500}, again), 0);
+  EXPECT_NE(again.str().find("pruned 0 of 1"), std::string::npos) << again.str();
+}
+
+TEST_F(ExecutorsPruneTest, UnreachableDatabaseIsAnError) {
+  SilentPort noDatabase(false);
+  auto dir = testing::freshTempDir("executors-prune-nodb");
+  writeConf(dir, noDatabase.port());
+  std::ostringstream out;
+  EXPECT_NE(executorsPrune({dir, 200}, out), 0);
+  EXPECT_NE(executorsList({dir, "text", 200}, out), 0);
+}
+
+}  // namespace
+}  // namespace azx::cli
