@@ -203,6 +203,14 @@ int runLocal(const RunOptions& options) {
     return 2;
   };
 
+  // Ctrl-C and SIGTERM kill the flow cleanly: jobs are killed and statuses recorded. Blocked
+  // before any thread starts, so only the loop's signalfd sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   auto registry = builtinRegistry();
   std::error_code ec;
   std::filesystem::create_directories(options.dataDir, ec);
@@ -267,7 +275,7 @@ int runLocal(const RunOptions& options) {
   flow->executionPath = executionDir.string();
 
   std::filesystem::path pluginDir = options.pluginDir.value_or("plugins/jobtypes");
-  auto plugins = jobtypes::JobTypePlugins::load(pluginDir, std::nullopt);
+  auto plugins = jobtypes::JobTypePlugins::load(pluginDir, options.globalProps);
   if (!plugins) return fail(plugins.error().message);
   if (!plugins->dirExists()) {
     // Without a plugin directory Azkaban's command jobs would need the setuid helper; local
@@ -280,7 +288,7 @@ int runLocal(const RunOptions& options) {
       fputs("execute.as.user=false\n", f);
       fclose(f);
     }
-    plugins = jobtypes::JobTypePlugins::load(stock, std::nullopt);
+    plugins = jobtypes::JobTypePlugins::load(stock, options.globalProps);
     std::filesystem::remove_all(stock, ec);
     if (!plugins) return fail(plugins.error().message);
   }
@@ -298,12 +306,6 @@ int runLocal(const RunOptions& options) {
   bool persisted = false;
   recorder.setOnPersisted([&](int) { persisted = true; });
 
-  // Ctrl-C and SIGTERM kill the flow cleanly: jobs are killed and statuses recorded.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
   int sigFd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
   int id = *execId;
   loop.watchReadable(sigFd, [&] {
@@ -331,7 +333,7 @@ int runLocal(const RunOptions& options) {
   loop.runUntil([&] { return persisted && finalState != nullptr; });
   recorder.drain();
   close(sigFd);
-  sigprocmask(SIG_UNBLOCK, &signals, nullptr);
+  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
 
   printer.printSummary(*finalState);
   if (json) {

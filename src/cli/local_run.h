@@ -17,6 +17,7 @@ struct RunOptions {
   std::string output = "text";
   std::filesystem::path dataDir = "azkaban-executor-data";
   std::optional<std::filesystem::path> pluginDir;
+  std::optional<std::filesystem::path> globalProps;  // executor.global.properties
   int jobThreads = 10;
 };
 

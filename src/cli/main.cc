@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   runCmd->add_option("--output", run.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   runCmd->add_option("--data-dir", run.dataDir, "Where the SQLite store and executions live");
   runCmd->add_option("--plugin-dir", run.pluginDir, "Job-type plugin directory");
+  runCmd->add_option("--global-props", run.globalProps,
+                     "Properties file below every job's properties (executor.global.properties)");
   runCmd->add_option("--job-threads", run.jobThreads, "Jobs run at once (flow.num.job.threads)")
       ->check(CLI::PositiveNumber);
 

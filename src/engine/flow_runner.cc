@@ -101,7 +101,9 @@ void FlowRunner::start() {
   root.inputProps = props;
   root.startTime = startMillis;
   updateFlow();
-  sharedProps_ = propsSource_->loadSharedProps(root.properties);
+  // Flow 2.0 keeps its config in the YAML file named by the flow-props entry: there are no
+  // shared .properties files to load (Azkaban's loadAllProperties is 1.0 only).
+  if (flow_->azkabanFlowVersion < 2.0) sharedProps_ = propsSource_->loadSharedProps(root.properties);
   emit(EventType::FlowStarted, root);
 
   log_->info("Starting flows");
@@ -126,18 +128,24 @@ bool FlowRunner::progressGraph() {
   std::vector<flow::ExecutableNode*> finished;
   finished.swap(finishedNodes_);
   std::vector<flow::ExecutableNode*> toCheck;
+  // Failures of the pass first: when a failure and the flow's last success arrive together,
+  // the flow ends FAILED whatever order they were reported in (Java's outcome there depends on
+  // that order and can be KILLED).
+  std::vector<flow::ExecutableNode*> retried;
+  for (flow::ExecutableNode* node : finished) {
+    if (!node->parent || node->status != Status::Failed) continue;
+    if (retryJobIfPossible(*node)) {
+      retried.push_back(node);
+      appendUnique(toCheck, node);
+    } else {
+      setFlowFailed(*node);
+    }
+  }
   for (flow::ExecutableNode* node : finished) {
     std::vector<std::string> outNodeIds = node->outNodes;
     flow::ExecutableNode* parentFlow = node->parent;
     if (!parentFlow) continue;  // the root itself was finalised
-
-    if (node->status == Status::Failed) {
-      if (retryJobIfPossible(*node)) {
-        appendUnique(toCheck, node);
-        continue;
-      }
-      setFlowFailed(*node);
-    }
+    if (std::find(retried.begin(), retried.end(), node) != retried.end()) continue;
 
     if (outNodeIds.empty() && readyToFinalize(*parentFlow)) {
       finalizeFlow(*parentFlow);
@@ -265,7 +273,7 @@ bool FlowRunner::runReadyJob(flow::ExecutableNode& node) {
 void FlowRunner::prepareJobProperties(flow::ExecutableNode& node) {
   if (node.isRoot()) return;
   PropsPtr props;
-  if (!node.isFlow() && node.propSource) {
+  if (flow_->azkabanFlowVersion < 2.0 && !node.isFlow() && node.propSource) {
     auto shared = sharedProps_.find(*node.propSource);
     if (shared != sharedProps_.end()) props = shared->second;
   }

@@ -88,29 +88,27 @@ TEST(FlowRunner2, CS07_BasicRunPropertiesAndOutputs) {
        {"azkaban.link.execution.url", base + "/executor?execid=" + x},
        {"azkaban.link.workflow.url", base + "/manager?project=testProject&flow=innerFlow"},
        {"azkaban.link.jobexec.url", base + "/executor?execid=" + x + "&job=jobb:innerJobA"},
-       {"azkaban.link.job.url",
-        base + "/manager?project=testProject&flow=innerFlow&job=innerJobA"},
+       {"azkaban.link.job.url", base + "/manager?project=testProject&flow=innerFlow&job=innerJobA"},
        {"azkaban.link.attempt.url",
         base + "/executor?execid=" + x + "&job=jobb:innerJobA&attempt=0"}}));
 
   // Step 3.
   ASSERT_TRUE(e.succeed("jobb:innerJobA", {{"output.jobb.innerJobA", "jobb.innerJobA"}}));
   ASSERT_TRUE(e.expect({{"jobb:innerJobA", S}, {"jobb:innerJobB", R}, {"jobb:innerJobC", R}}));
-  EXPECT_TRUE(hasProps(e.inputProps("jobb:innerJobB"),
-                       {{"param1", "test1.1"},
-                        {"param4", "override.4"},
-                        {"output.jobb.innerJobA", "jobb.innerJobA"},
-                        {"testprops", "moo"}}));
+  EXPECT_TRUE(hasProps(e.inputProps("jobb:innerJobB"), {{"param1", "test1.1"},
+                                                        {"param4", "override.4"},
+                                                        {"output.jobb.innerJobA", "jobb.innerJobA"},
+                                                        {"testprops", "moo"}}));
 
   // Step 4.
   ASSERT_TRUE(e.succeed("jobb:innerJobB", {{"output.jobb.innerJobB", "jobb.innerJobB"}}));
   ASSERT_TRUE(e.succeed("jobb:innerJobC", {{"output.jobb.innerJobC", "jobb.innerJobC"}}));
   ASSERT_TRUE(e.expect({{"jobb:innerJobB", S}, {"jobb:innerJobC", S}, {"jobb:innerFlow", R}}));
-  EXPECT_TRUE(hasProps(e.inputProps("jobb:innerFlow"),
-                       {{"param1", "test1.1"},
-                        {"param4", "override.4"},
-                        {"output.jobb.innerJobB", "jobb.innerJobB"},
-                        {"output.jobb.innerJobC", "jobb.innerJobC"}}));
+  EXPECT_TRUE(
+      hasProps(e.inputProps("jobb:innerFlow"), {{"param1", "test1.1"},
+                                                {"param4", "override.4"},
+                                                {"output.jobb.innerJobB", "jobb.innerJobB"},
+                                                {"output.jobb.innerJobC", "jobb.innerJobC"}}));
 
   // Step 5.
   ASSERT_TRUE(e.succeed("jobb:innerFlow", {{"output1.jobb", "test1"}, {"output2.jobb", "test2"}}));

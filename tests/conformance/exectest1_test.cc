@@ -27,12 +27,14 @@ struct Exec1Run {
 
 Exec1Run startExecTest1(EngineHarness& h, const std::filesystem::path& project,
                         const std::vector<Edge>& edges, const std::string& flowId,
-                        const std::vector<std::string>& disabled = {}) {
+                        const std::vector<std::string>& disabled = {},
+                        const std::function<void(const flow::ExecutableFlow&)>& beforeStart = {}) {
   auto flow = buildExecTest1Flow(flowId, edges);
   flow->executionId = h.nextExecId();
   flow->submitTime = h.clock().nowMillis();
   for (const auto& id : disabled) flow->options.disabled.push_back(flow::DisabledJob{id, {}});
   flow::applyDisabledJobs(flow->root, flow->options.disabled);
+  if (beforeStart) beforeStart(*flow);
   auto dir = h.copyProject(project, "exectest1");
   auto source = std::make_shared<engine::ExecutionDirPropsSource>(dir, nullptr);
   int id = flow->executionId;
@@ -79,13 +81,13 @@ TEST(FlowRunner, CS01_AllJobsSucceed) {
 TEST(FlowRunner, CS02_DisabledJobsAreSkipped) {
   AZX_REQUIRE_SHARED(project, "exectest1");
   EngineHarness h(waitingSleeps());
-  // Step 1: before the start the flow is READY and nothing was killed.
-  {
-    auto probe = buildExecTest1Flow("derived-member-data", kGraphExec1);
-    EXPECT_EQ(probe->root.status, Status::Ready);
-  }
-  auto run = startExecTest1(h, project, kGraphExec1, "derived-member-data",
-                            {"job1", "job5", "job6", "job10"});
+  // Step 1: before the start the flow is READY (and no runner exists that could be killed).
+  auto run =
+      startExecTest1(h, project, kGraphExec1, "derived-member-data",
+                     {"job1", "job5", "job6", "job10"}, [](const flow::ExecutableFlow& flow) {
+                       EXPECT_EQ(flow.root.status, Status::Ready);
+                       EXPECT_EQ(flow.root.findChild("job1")->status, Status::Disabled);
+                     });
   Execution e(h, run.id);
   EXPECT_FALSE(h.killedFlag(run.id));
   ASSERT_TRUE(e.expect({{"job3", R}, {"job4", R}}));

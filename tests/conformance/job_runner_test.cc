@@ -1,12 +1,14 @@
 // Conformance CS-30..CS-37: one job run directly through a JobRunner (upstream JobRunnerTest),
 // with a host that counts the DB writes (insert + updates of the job row, flow-semantics 3.3).
+#include "engine/job_runner.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <future>
+#include <regex>
 #include <thread>
 
-#include "engine/job_runner.h"
 #include "engine/log_file.h"
 #include "tests/conformance/conformance_util.h"
 
@@ -107,8 +109,8 @@ class JobRunnerTest : public ::testing::Test {
       deps.registry = &registry_;
       deps.config.logMaxBytes = 5 * 1024 * 1024;
       deps.config.logBackups = 4;
-      runner_ = std::make_unique<engine::JobRunner>(deps, host_, flow_, *node_, workingDir_,
-                                                    delayMillis);
+      runner_ =
+          std::make_unique<engine::JobRunner>(deps, host_, flow_, *node_, workingDir_, delayMillis);
       runner_->run();
       return 0;
     });
@@ -172,8 +174,14 @@ TEST_F(JobRunnerTest, CS30_SuccessfulJob) {
   const auto expectedLog = std::filesystem::absolute(workingDir_ / "_job.1.testJob.log");
   EXPECT_EQ(o.logPath, expectedLog);
   ASSERT_TRUE(std::filesystem::exists(expectedLog));
-  EXPECT_EQ(firstLine(expectedLog).rfind(engine::formatJavaDate(clock_.nowMillis(), "dd-MM-yyyy"), 0),
-            0u)
+  EXPECT_EQ(
+      firstLine(expectedLog).rfind(engine::formatJavaDate(clock_.nowMillis(), "dd-MM-yyyy"), 0), 0u)
+      << firstLine(expectedLog);
+  // Default layout `%d{dd-MM-yyyy HH:mm:ss z} %c{1} %p - %m\n` (flow-semantics 5.2).
+  EXPECT_TRUE(std::regex_match(
+      firstLine(expectedLog),
+      std::regex(
+          R"(\d\d-\d\d-\d{4} \d\d:\d\d:\d\d \S+ testJob INFO - Starting job testJob at \d+)")))
       << firstLine(expectedLog);
   ASSERT_TRUE(o.outputProps);
   EXPECT_TRUE(o.outputProps->empty());

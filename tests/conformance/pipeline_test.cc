@@ -61,10 +61,10 @@ TEST(FlowRunnerPipeline, CS19_PipelineLevel1) {
   ASSERT_TRUE(P.succeed("jobb:innerJobC"));
   ASSERT_TRUE(P.succeed("jobc"));
   ASSERT_TRUE(N.succeed("jobb:innerJobA"));
-  ASSERT_TRUE(P.expect(
-      {{"jobb:innerJobB", S}, {"jobb:innerJobC", S}, {"jobb:innerFlow", R}, {"jobc", S}}));
-  ASSERT_TRUE(N.expect(
-      {{"jobb:innerJobA", S}, {"jobc", R}, {"jobb:innerJobB", R}, {"jobb:innerJobC", R}}));
+  ASSERT_TRUE(
+      P.expect({{"jobb:innerJobB", S}, {"jobb:innerJobC", S}, {"jobb:innerFlow", R}, {"jobc", S}}));
+  ASSERT_TRUE(
+      N.expect({{"jobb:innerJobA", S}, {"jobc", R}, {"jobb:innerJobB", R}, {"jobb:innerJobC", R}}));
 
   ASSERT_TRUE(P.succeed("jobb:innerFlow"));  // 9
   ASSERT_TRUE(N.succeed("jobc"));
@@ -140,8 +140,8 @@ TEST(FlowRunnerPipeline, CS20_PipelineLevel1PreviousDisabledEmbeddedFlow) {
   ASSERT_TRUE(P.succeed("jobc"));
   ASSERT_TRUE(P.expect(
       {{"jobb:innerJobB", RD}, {"jobb:innerJobC", RD}, {"jobb:innerFlow", RD}, {"jobc", S}}));
-  ASSERT_TRUE(N.expect(
-      {{"jobb:innerJobA", S}, {"jobc", R}, {"jobb:innerJobB", R}, {"jobb:innerJobC", R}}));
+  ASSERT_TRUE(
+      N.expect({{"jobb:innerJobA", S}, {"jobc", R}, {"jobb:innerJobB", R}, {"jobb:innerJobC", R}}));
 
   ASSERT_TRUE(N.succeed("jobc"));  // 8
   ASSERT_TRUE(P.expect({{"jobb:innerFlow", RD}, {"jobb", SK}, {"jobe", R}}));

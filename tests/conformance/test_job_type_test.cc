@@ -1,12 +1,13 @@
 // The `test` job type of tests/support (conformance 0.1) on its own: real processes driven by
 // the controller.
+#include "tests/support/test_job_type.h"
+
 #include <gtest/gtest.h>
 
 #include <future>
 #include <thread>
 
 #include "core/event_loop.h"
-#include "tests/support/test_job_type.h"
 #include "tests/support/test_paths.h"
 
 namespace azx::testing {

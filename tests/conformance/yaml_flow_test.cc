@@ -34,8 +34,7 @@ TEST(FlowRunnerPropertyResolution, CS23_YamlPropertyPrecedence) {
                                               {"props4", "shared4"},
                                               {"props8", "shared8"}}));
 
-  ASSERT_TRUE(
-      e.succeed("job2", {{"props6", "gjob6"}, {"props9", "gjob9"}, {"props10", "gjob10"}}));
+  ASSERT_TRUE(e.succeed("job2", {{"props6", "gjob6"}, {"props9", "gjob9"}, {"props10", "gjob10"}}));
   ASSERT_TRUE(e.expect({{"innerflow:job1", R}}));
   EXPECT_TRUE(hasProps(e.inputProps("innerflow:job1"), {{"props1", "job1"},
                                                         {"props2", "job2"},
@@ -164,6 +163,7 @@ TEST(FlowRunnerYaml, CS28_FlowFinishedAlertInPollModel) {
   EngineHarness h(options);
   flow::ExecutionOptions exec;
   exec.failureEmails = {"test@example.com"};
+  exec.failureEmailsOverride = true;  // the options' list, not the flow definition's
   Execution e = startFlow(h, project, "alert_flow", exec);
   runAlertFlowSteps(e);
   auto errors = h.onLoop([&] { return alerter.errors; });

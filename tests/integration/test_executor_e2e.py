@@ -214,7 +214,8 @@ class SuccessTest(E2ETestCase):
         self.assertIn("RUNNING", self.updater.seen_statuses[exec_id])
 
         jobs = self.web.job_rows(exec_id)
-        self.assertEqual(sorted((j["flow_id"], j["job_id"], j["attempt"], j["status"]) for j in jobs),
+        self.assertEqual(sorted((j["flow_id"], j["job_id"], j["attempt"], j["status"])
+                                for j in jobs),
                          sorted([("end", "a", 0, 50), ("end", "b", 0, 50), ("end", "c", 0, 50),
                                  ("end", "end", 0, 50), ("end,sub:inner", "inner", 0, 50)]))
         by_id = {j["job_id"]: j for j in jobs}
@@ -230,8 +231,10 @@ class SuccessTest(E2ETestCase):
         self.assertNotEqual(self.web.logs_from_db(exec_id, ""), "")
         for name, attempt, enc, *_ in self.web.log_rows(exec_id):
             self.assertEqual(enc, 2)
-        cache = os.path.join(proc.workdir, "projects", "%d.%d" % (built["projectId"], built["version"]))
-        self.assertTrue(os.path.isfile(os.path.join(cache, "___azkaban_project_dir_size_in_bytes___")))
+        cache = os.path.join(proc.workdir, "projects",
+                             "%d.%d" % (built["projectId"], built["version"]))
+        self.assertTrue(os.path.isfile(
+            os.path.join(cache, "___azkaban_project_dir_size_in_bytes___")))
         exec_dir = os.path.join(proc.workdir, "executions", str(exec_id))
         wait_for(lambda: not os.path.exists(exec_dir), 30, "execution dir removed (9.6)")
 
@@ -330,7 +333,8 @@ class ControlTest(E2ETestCase):
         self.assertEqual(self.web.cancel(ex, exec_id, "tester"), {"status": "success"})
         row = self.finish(exec_id, timeout=90)
         self.assert_row_final(row, "KILLED", built, ex)
-        self.assertEqual(flowdata.node_statuses(row["flow_data"]), {"a": "KILLED", "b": "CANCELLED"})
+        self.assertEqual(flowdata.node_statuses(row["flow_data"]),
+                         {"a": "KILLED", "b": "CANCELLED"})
         jobs = self.jobs_by_id(exec_id)
         self.assertEqual(set(jobs), {"a"})
         self.assertEqual(jobs["a"]["status"], 60)
@@ -476,7 +480,9 @@ class MultiExecutorTest(E2ETestCase):
         src, runs = self.once_project()
         ids = [self.submit(src, "a", push=False)[0] for _ in range(self.N)]
         for e in ids:
+            claimed_by = self.web.wait_claimed(e, timeout=60)
             row = self.web.wait_finished(e, timeout=120)
+            self.assertEqual(row["executor_id"], claimed_by)
             self.assertEqual(row["status"], 50)
             self.assertIn(row["executor_id"], (ex1.id, ex2.id))
             self.assertEqual(row["flow_data"]["status"], "SUCCEEDED")

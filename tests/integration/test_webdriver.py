@@ -152,7 +152,8 @@ class FlowDataTest(DbTestCase):
         src = paths.reference_project("embedded2")
         flow = self.web.build_flow_data(src, "jobf", 4, "embedded2", 2, submit_user="bob",
                                         failureAction="FINISH_ALL_POSSIBLE",
-                                        disabled=["jobc", {"id": "jobb", "children": ["innerJobB"]}])
+                                        disabled=["jobc",
+                                                  {"id": "jobb", "children": ["innerJobB"]}])
         self.assertIsNone(flow["id"])
         self.assertEqual(flow["status"], "PREPARING")
         self.assertEqual(flow["flowId"], "jobf")
@@ -247,7 +248,8 @@ class SubmitTest(DbTestCase):
                          (pid, ver, "basic_flow", "carol"))
         self.assertEqual((row["executor_id"], row["use_executor"], row["flow_priority"]),
                          (None, 3, 8))
-        self.assertEqual(self.web.query("SELECT exec_id FROM active_executing_flows"), ((exec_id,),))
+        self.assertEqual(self.web.query("SELECT exec_id FROM active_executing_flows"),
+                         ((exec_id,),))
 
     def test_submit_poll_has_no_active_row(self):
         src = paths.reference_project("exectest1")
@@ -426,9 +428,10 @@ class UpdaterTest(DbTestCase):
         self.flow = self.web.build_flow_data(src, "job10", 1, "x", 1)
         self.exec_id = self.web.submit(self.flow)
         self.replies = []
-        self.stub_server, self.ex = self.stub(
-            lambda req: (200, "application/json", json.dumps({"updated": self.replies.pop(0)}
-                                                              if self.replies else {"updated": []}).encode()))
+        def responder(req):
+            updated = self.replies.pop(0) if self.replies else []
+            return 200, "application/json", json.dumps({"updated": updated}).encode()
+        self.stub_server, self.ex = self.stub(responder)
         self.up = Updater(self.web)
         self.up.track(self.exec_id, self.ex, self.flow)
 

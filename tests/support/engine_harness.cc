@@ -131,9 +131,9 @@ bool EngineHarness::waitUntil(const std::function<bool()>& predicate,
 std::filesystem::path EngineHarness::copyProject(const std::filesystem::path& projectDir,
                                                  const std::string& label) {
   auto dir = freshTempDir(label);
-  std::filesystem::copy(projectDir, dir,
-                        std::filesystem::copy_options::recursive |
-                            std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy(
+      projectDir, dir,
+      std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
   return dir;
 }
 
@@ -200,12 +200,12 @@ std::map<std::string, std::string> EngineHarness::inputProps(int execId,
 
 std::optional<std::map<std::string, std::string>> EngineHarness::outputProps(
     int execId, const std::string& nestedId) {
-  auto props = readNode(execId, nestedId,
-                        [](const flow::ExecutableNode& n)
-                            -> std::optional<std::map<std::string, std::string>> {
-                          if (!n.outputProps) return std::nullopt;
-                          return n.outputProps->flatten();
-                        });
+  auto props = readNode(
+      execId, nestedId,
+      [](const flow::ExecutableNode& n) -> std::optional<std::map<std::string, std::string>> {
+        if (!n.outputProps) return std::nullopt;
+        return n.outputProps->flatten();
+      });
   if (!props) return std::nullopt;
   return *props;
 }
@@ -320,14 +320,14 @@ std::unique_ptr<flow::ExecutableFlow> buildExecTest1Flow(const std::string& flow
 const std::vector<Edge> kGraphExec1 = {
     {"job1", "job2"}, {"job2", "job3"}, {"job2", "job4"}, {"job3", "job5"}, {"job4", "job5"},
     {"job5", "job7"}, {"job1", "job6"}, {"job6", "job7"}, {"job7", "job8"}, {"job8", "job10"}};
-const std::vector<Edge> kGraphExec2 = {
-    {"job1", "job2d"}, {"job2d", "job3"}, {"job2d", "job4"}, {"job3", "job5"},
-    {"job4", "job5"},  {"job5", "job7"},  {"job1", "job6"},  {"job6", "job7"},
-    {"job7", "job8"},  {"job7", "job9"},  {"job8", "job10"}, {"job9", "job10"}};
-const std::vector<Edge> kGraphExec3 = {
-    {"job1", "job2d"}, {"job1", "job3"}, {"job2d", "job4"}, {"job2d", "job5"},
-    {"job4", "job6"},  {"job5", "job6"}, {"job6", "job10"}, {"job3", "job7"},
-    {"job3", "job8"},  {"job7", "job9"}, {"job8", "job9"},  {"job9", "job10"}};
+const std::vector<Edge> kGraphExec2 = {{"job1", "job2d"}, {"job2d", "job3"}, {"job2d", "job4"},
+                                       {"job3", "job5"},  {"job4", "job5"},  {"job5", "job7"},
+                                       {"job1", "job6"},  {"job6", "job7"},  {"job7", "job8"},
+                                       {"job7", "job9"},  {"job8", "job10"}, {"job9", "job10"}};
+const std::vector<Edge> kGraphExec3 = {{"job1", "job2d"}, {"job1", "job3"}, {"job2d", "job4"},
+                                       {"job2d", "job5"}, {"job4", "job6"}, {"job5", "job6"},
+                                       {"job6", "job10"}, {"job3", "job7"}, {"job3", "job8"},
+                                       {"job7", "job9"},  {"job8", "job9"}, {"job9", "job10"}};
 const std::vector<Edge> kGraphExec4 = {{"job-retry", "job-pass"}, {"job-pass", "job-retry-fail"}};
 
 }  // namespace azx::testing

@@ -96,8 +96,7 @@ class EngineHarness {
     return result.get();
   }
   // Re-checks `predicate` on the loop every 10 ms until it holds or `timeout` passed.
-  bool waitUntil(const std::function<bool()>& predicate,
-                 std::chrono::milliseconds timeout = 20s);
+  bool waitUntil(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = 20s);
 
   TestJobController& jobs() { return *controller_; }
   const Clock& clock() const { return clock_; }
@@ -130,7 +129,10 @@ class EngineHarness {
       return f(*node);
     });
   }
-  RecordingListener& recorder(int execId) { return *recorders_.at(execId); }
+  // The listener of `execId`; read its fields on the loop or once the execution ended.
+  RecordingListener& recorder(int execId) {
+    return *onLoop([&] { return recorders_.at(execId).get(); });
+  }
   // The final flow (a snapshot taken when the execution ended), or null while it runs.
   const flow::ExecutableFlow* finalFlow(int execId);
 
@@ -184,7 +186,8 @@ class Execution {
     return h_.outputProps(id_, nestedId);
   }
   // Controller actions on this execution's W/S jobs.
-  bool succeed(const std::string& nestedId, const std::map<std::string, std::string>& outputs = {}) {
+  bool succeed(const std::string& nestedId,
+               const std::map<std::string, std::string>& outputs = {}) {
     return h_.jobs().succeed(nestedId, outputs, id_);
   }
   bool fail(const std::string& nestedId) { return h_.jobs().fail(nestedId, id_); }

@@ -77,6 +77,23 @@ std::string formatSeconds(double seconds) {
   return buffer;
 }
 
+// The upstream test job's generated properties start empty, so a failed or killed attempt
+// still reports an empty output set (conformance 0.1), where a command job reports none.
+class TestJob final : public jobtypes::Job {
+ public:
+  explicit TestJob(std::unique_ptr<jobtypes::Job> inner) : inner_(std::move(inner)) {}
+  void start(std::function<void(jobtypes::JobResult)> done) override {
+    inner_->start([done = std::move(done)](jobtypes::JobResult result) {
+      if (!result.outputProps) result.outputProps = Props::make();
+      done(std::move(result));
+    });
+  }
+  void cancel() override { inner_->cancel(); }
+
+ private:
+  std::unique_ptr<jobtypes::Job> inner_;
+};
+
 }  // namespace
 
 TestJobController::TestJobController(std::filesystem::path controlDir)
@@ -86,8 +103,8 @@ TestJobController::TestJobController(std::filesystem::path controlDir)
   out << kScript;
 }
 
-std::string TestJobController::registerAttempt(int execId, const std::string& nestedId,
-                                               int attempt, std::optional<double> sleepSeconds) {
+std::string TestJobController::registerAttempt(int execId, const std::string& nestedId, int attempt,
+                                               std::optional<double> sleepSeconds) {
   const std::string key =
       std::to_string(execId) + "." + keyPart(nestedId) + "." + std::to_string(attempt);
   const auto base = dir_ / key;
@@ -221,8 +238,7 @@ Result<std::unique_ptr<jobtypes::Job>> TestJobTypeFactory::create(jobtypes::JobC
                                            std::nullopt);
   } else if (javaTrue(*failValue)) {
     long long passRetry = static_cast<long long>(number(get("passRetry"), 0));
-    long long attempt =
-        static_cast<long long>(number(get("azkaban.job.attempt"), context.attempt));
+    long long attempt = static_cast<long long>(number(get("azkaban.job.attempt"), context.attempt));
     command = passRetry > 0 && attempt > passRetry ? "true" : "sh -c 'exit 1'";
   } else {
     double seconds = number(get("seconds"), 10);
@@ -231,8 +247,8 @@ Result<std::unique_ptr<jobtypes::Job>> TestJobTypeFactory::create(jobtypes::JobC
     if (sleep && *sleep <= 0) {
       command = "true";
     } else {
-      command = controller_->registerAttempt(context.execId, context.nestedId, context.attempt,
-                                             sleep);
+      command =
+          controller_->registerAttempt(context.execId, context.nestedId, context.attempt, sleep);
     }
   }
 
@@ -246,8 +262,8 @@ Result<std::unique_ptr<jobtypes::Job>> TestJobTypeFactory::create(jobtypes::JobC
   options.killGrace = options_.killGrace;
   options.requireEffectiveUser = false;
   options.commandsOverride = std::vector<std::string>{command};
-  return std::unique_ptr<jobtypes::Job>(
-      std::make_unique<jobtypes::CommandJob>(std::move(context), std::move(options)));
+  return std::unique_ptr<jobtypes::Job>(std::make_unique<TestJob>(
+      std::make_unique<jobtypes::CommandJob>(std::move(context), std::move(options))));
 }
 
 }  // namespace azx::testing

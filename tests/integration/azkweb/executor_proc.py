@@ -9,6 +9,7 @@ import time
 import unittest
 
 from . import paths
+from .procutil import die_with_parent
 from .webdriver import Executor, call_executor
 
 BIN_ENV = "AZX_EXECUTOR_BIN"
@@ -106,7 +107,7 @@ class ExecutorProcess:
         self._out = open(os.path.join(self.workdir, "executor.out"), "ab")
         self.proc = subprocess.Popen([self.binary, "serve", "--conf", self.confdir],
                                      cwd=self.workdir, stdout=self._out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:

@@ -48,8 +48,8 @@ class StubExecutor:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.host = "127.0.0.1"
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def close(self):

@@ -16,6 +16,7 @@ import time
 import unittest
 
 from . import paths
+from .procutil import die_with_parent
 
 try:
     import pymysql
@@ -70,7 +71,8 @@ class MariaDB:
         self.mariadbd = _find_program("mariadbd", "mysqld")
         self.install_db = _find_program("mariadb-install-db", "mysql_install_db")
         if not self.mariadbd or not self.install_db:
-            raise unittest.SkipTest("MariaDB server (mariadbd, mariadb-install-db) is not installed")
+            raise unittest.SkipTest(
+                "MariaDB server (mariadbd, mariadb-install-db) is not installed")
         self.sql_dir = os.path.join(paths.require_reference(), "sql")
         self.base = tempfile.mkdtemp(prefix="azx-mariadb-")
         try:
@@ -110,13 +112,15 @@ class MariaDB:
                # Durability is irrelevant for a scratch server; this keeps tests fast.
                "--innodb-flush-log-at-trx-commit=2", "--innodb-doublewrite=0"] + self._root_args()
         self._log = open(os.path.join(self.base, "mysqld.out"), "ab")
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                     preexec_fn=die_with_parent)
         deadline = time.monotonic() + self.startup_timeout
         while True:
             if self.proc.poll() is not None:
                 rc = self.proc.returncode
                 self.proc = None
-                raise RuntimeError("mariadbd exited with %s during start-up:\n%s" % (rc, self.error_log()))
+                raise RuntimeError("mariadbd exited with %s during start-up:\n%s"
+                                   % (rc, self.error_log()))
             try:
                 self.root_connect().close()
                 return

@@ -238,8 +238,8 @@ class WebDriver:
         flow["executionId"] = exec_id
         self.write_flow(flow)
         if push:
-            self.execute("INSERT INTO active_executing_flows (exec_id, update_time) VALUES (%s, %s)",
-                         (exec_id, now_ms()))
+            self.execute("INSERT INTO active_executing_flows (exec_id, update_time) "
+                         "VALUES (%s, %s)", (exec_id, now_ms()))
         return exec_id
 
     def write_flow(self, flow):
@@ -256,7 +256,8 @@ class WebDriver:
                 self.query("SELECT id, host, port, active FROM executors WHERE active=true")]
 
     def executor_by_id(self, executor_id):
-        rows = self.query("SELECT id, host, port, active FROM executors WHERE id=%s", (executor_id,))
+        rows = self.query("SELECT id, host, port, active FROM executors WHERE id=%s",
+                          (executor_id,))
         return Executor(*rows[0]) if rows else None
 
     def executor_rows(self):
@@ -341,7 +342,8 @@ class WebDriver:
                 "executor_id", "use_executor", "flow_priority")
         row = dict(zip(keys, rows[0]))
         row["flow_data_raw"] = flowdata.decode_blob(row["flow_data"], row["enc_type"])
-        row["flow_data"] = None if row["flow_data_raw"] is None else json.loads(row["flow_data_raw"])
+        raw = row["flow_data_raw"]
+        row["flow_data"] = None if raw is None else json.loads(raw)
         return row
 
     def job_rows(self, exec_id):
@@ -389,9 +391,9 @@ class WebDriver:
 
     def _db_log_window(self, exec_id, name, attempt, offset, length):
         rows = self.query(
-            "SELECT exec_id, name, attempt, enc_type, start_byte, end_byte, log FROM execution_logs "
-            "WHERE exec_id=%s AND name=%s AND attempt=%s AND end_byte > %s AND start_byte <= %s "
-            "ORDER BY start_byte", (exec_id, name, attempt, offset, offset + length))
+            "SELECT exec_id, name, attempt, enc_type, start_byte, end_byte, log "
+            "FROM execution_logs WHERE exec_id=%s AND name=%s AND attempt=%s "
+            "AND end_byte > %s AND start_byte <= %s ORDER BY start_byte", (exec_id, name, attempt, offset, offset + length))
         buf = bytearray()
         start = None
         for _, _, _, enc, sb, eb, blob in rows:
@@ -399,7 +401,8 @@ class WebDriver:
             if enc == flowdata.ENC_GZIP:
                 data = gzip.decompress(data)
             if len(data) != eb - sb:
-                raise AssertionError("execution_logs chunk %d-%d holds %d bytes" % (sb, eb, len(data)))
+                raise AssertionError("execution_logs chunk %d-%d holds %d bytes"
+                                     % (sb, eb, len(data)))
             lo = max(offset, sb) - sb
             hi = min(offset + length, eb) - sb
             if start is None:
