@@ -190,7 +190,7 @@ def main():
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--java-poll", type=float, default=60.0, help="the Java plugin's fixed poll (60 s)")
-    ap.add_argument("--modes", default="polling,events,java")
+    ap.add_argument("--modes", default="events,polling,java")
     ap.add_argument("--json")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="emr-bench-")

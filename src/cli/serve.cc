@@ -6,6 +6,9 @@
 #include <iostream>
 
 #include "jobtypes/emr/emr_job.h"
+#include <thread>
+
+#include "server/container_startup.h"
 #include "server/executor_server.h"
 #include "server/server_config.h"
 #include "store/mysql/mysql_store.h"
@@ -13,8 +16,11 @@
 namespace azx::cli {
 namespace {
 
-Result<server::LoadedConfig> loadConfig(const std::filesystem::path& confDir) {
-  auto loaded = server::loadServerConfig(confDir, server::processEnvironment());
+Result<server::LoadedConfig> loadConfig(const std::filesystem::path& confDir,
+                                        const std::map<std::string, std::string>& overrides = {}) {
+  auto env = server::processEnvironment();
+  for (const auto& [k, v] : overrides) env[k] = v;  // start-up results beat the environment
+  auto loaded = server::loadServerConfig(confDir, env);
   if (!loaded) return loaded;
   for (const auto& warning : loaded->warnings) spdlog::warn("{}", warning);
   return loaded;
@@ -51,7 +57,9 @@ int serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto loaded = loadConfig(options.confDir);
+  auto startup = server::runContainerStartup(options.confDir, server::processEnvironment());
+  if (!startup) return fail("start-up failed: " + startup.error().message);
+  auto loaded = loadConfig(options.confDir, startup->overrides);
   if (!loaded) return fail(loaded.error().message);
   auto store = openMysql(loaded->config);
   if (!store) return fail(store.error().message);
@@ -62,6 +70,20 @@ int serve(const ServeOptions& options) {
                                   jobtypes::emr::registerEmrJobType(registry);
                                 });
   if (auto started = server.start(); !started) return fail("start-up failed: " + started.error().message);
+  // Tell a running web server about us once we are active (closes the rotation race of
+  // container-and-ops 6, which the Java image left to a single blind attempt).
+  std::jthread reload;
+  const auto& config = loaded->config;
+  if (config.webServerUrl && startup->webServerUser && startup->webServerPassword &&
+      config.activateOnStart) {
+    bool verify = config.props->getBool("azkaban.webserver.verify.tls", false);
+    reload = std::jthread([url = *config.webServerUrl, user = *startup->webServerUser,
+                           password = *startup->webServerPassword, verify](std::stop_token stop) {
+      auto reloaded = server::reloadExecutorsOnWebServer(url, user, password, verify, 30,
+                                                         std::chrono::seconds(10), stop);
+      if (!reloaded) spdlog::error("{}", reloaded.error().message);
+    });
+  }
   return server.waitAndShutDown();
 }
 

@@ -147,9 +147,10 @@ void StoreRecorder::writeFlowNow(const flow::ExecutableFlow& flow) {
   throttle.timer = 0;
   throttle.pending = nullptr;
   throttle.lastWrite = clock_.nowMillis();
-  std::shared_ptr<const flow::ExecutableFlow> snapshot = snapshotFlow(flow);
+  // Serialised here rather than deep-copied: the text is all the writer needs.
+  auto row = std::make_shared<const store::FlowRowUpdate>(store::makeFlowRowUpdate(flow));
   enqueue("flow update of execution " + std::to_string(flow.executionId),
-          [snapshot](store::ExecutionStore& s) { return s.updateExecutableFlow(*snapshot); });
+          [row](store::ExecutionStore& s) { return s.updateFlowRow(*row); });
 }
 
 void StoreRecorder::onFlowUpdated(const flow::ExecutableFlow& flow) {

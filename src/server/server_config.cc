@@ -40,7 +40,8 @@ const std::vector<std::string> kKnownKeys = {
     "jetty.connector.stats", "azkaban.use.multiple.executors",
     // Container start-up and the EMR job types (read by their own parts).
     "aws.rds.secretid", "aws.azkaban.secretid", "aws.emr.events.queue.url",
-    "azkaban.webserver.user", "azkaban.webserver.password"};
+    "azkaban.webserver.user", "azkaban.webserver.password", "azkaban.webserver.verify.tls",
+    "executor.bind.address", "executor.shutdown.linger.ms"};
 
 class Reader {
  public:

@@ -19,6 +19,18 @@ struct LogChunk {
   std::string data;
 };
 
+// One F2 write with the document already serialised, so the engine can hand it over without
+// copying the whole execution.
+struct FlowRowUpdate {
+  int execId = -1;
+  Status status = Status::Ready;
+  int64_t updateTime = -1;
+  int64_t startTime = -1;
+  int64_t endTime = -1;
+  std::string flowDataText;  // flow_data JSON (gzipped by the store)
+};
+FlowRowUpdate makeFlowRowUpdate(const flow::ExecutableFlow& flow);
+
 // What the executor records about executions, with the logical model of Azkaban's
 // execution_flows / execution_jobs / execution_logs tables (azkaban-wire 4.4). Implemented by
 // the embedded SQLite store and the MySQL store. Methods are called from the store writer
@@ -34,7 +46,10 @@ class ExecutionStore {
   virtual Result<std::optional<std::unique_ptr<flow::ExecutableFlow>>> fetchExecutableFlow(
       int execId) = 0;
   // F2: status, update/start/end time and the whole flow_data document (gzip JSON).
-  virtual Result<void> updateExecutableFlow(const flow::ExecutableFlow& flow) = 0;
+  virtual Result<void> updateFlowRow(const FlowRowUpdate& row) = 0;
+  Result<void> updateExecutableFlow(const flow::ExecutableFlow& flow) {
+    return updateFlowRow(makeFlowRowUpdate(flow));
+  }
 
   // J1: a job attempt really starts. `inputProps` is the property chain as assembled by the flow.
   virtual Result<void> uploadExecutableNode(const flow::ExecutableFlow& flow,

@@ -45,7 +45,7 @@ class RecordingProxy:
     """Forward HTTP proxy on 127.0.0.1 that records every JSON-protocol call.
 
     Each record: {"api": X-Amz-Target suffix or the path, "request": parsed body, "status",
-    "response": parsed body}. `override(api, request, records)` may return (status, doc) to answer
+    "response": parsed body, "sent"/"time": when the request arrived / was answered}. `override(api, request, records)` may return (status, doc) to answer
     a call itself instead of forwarding it.
     """
 
@@ -63,6 +63,7 @@ class RecordingProxy:
 
             def do_POST(self):
                 url = urllib.parse.urlsplit(self.path)  # absolute URI: http://127.0.0.1:port/...
+                sent = time.time()
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 target = self.headers.get("X-Amz-Target")
                 api = target.rsplit(".", 1)[-1] if target else url.path
@@ -94,7 +95,7 @@ class RecordingProxy:
                     response = out.decode(errors="replace")
                 with proxy.lock:
                     proxy.records.append({"api": api, "request": request, "status": status,
-                                          "response": response, "time": time.time()})
+                                          "response": response, "sent": sent, "time": time.time()})
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -164,6 +165,7 @@ class RotateScriptTest(unittest.TestCase):
         p = subprocess.run(["/bin/bash", SCRIPT, *args], env=env if env is not None else self.env(),
                            cwd=self.tmp, capture_output=True, text=True, timeout=timeout)
         p.elapsed = time.monotonic() - started
+        p.ended = time.time()
         return p
 
     def describe(self, service):
@@ -290,14 +292,23 @@ class RotateScriptTest(unittest.TestCase):
 
     def test_service_that_never_scales_down_ends_the_stop_wait(self):
         self.start(services(executor_running=2, never_scale_down=True))
-        p = self.run_script(env=self.env(ROTATE_WAIT_SECONDS="", ROTATE_STOP_WAIT_SECONDS="3"))
+        p = self.run_script(env=self.env(ROTATE_WAIT_SECONDS="", ROTATE_STOP_WAIT_SECONDS="4"))
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("ERROR: MAX RETRIES Exceeded, Azkaban executor or webserver taking too long to "
                       "shut down.", p.stderr)
-        self.assertIn(f"after 3s: {EXECUTOR}=2, {WEBSERVER}=0", p.stderr)
-        self.assertGreaterEqual(p.elapsed, 3)
-        self.assertLess(p.elapsed, 30)
-        self.assertGreater(len(self.proxy.calls("DescribeServices")), 4)  # it did poll
+        self.assertIn(f"after 4s: {EXECUTOR}=2, {WEBSERVER}=0", p.stderr)
+        # Bounded: it waited the configured time after scaling down (bash's SECONDS ticks whole
+        # seconds, hence the 1 s slack), and the last poll began no later than one poll interval
+        # (plus one CLI start-up) after the deadline. Times come from the proxy, since each aws CLI run may take seconds
+        # on a loaded machine.
+        scaled_down = self.proxy.calls("UpdateService")[1]["time"]
+        polls = self.proxy.calls("DescribeServices")
+        self.assertGreaterEqual(len(polls), 2)  # it did look
+        self.assertGreaterEqual(p.ended - scaled_down, 4 - 1)
+        # Start-up time of one aws CLI run: from an answer to the next call's request.
+        startup = max(b["sent"] - a["time"] for a, b in zip(polls, polls[1:]))
+        self.assertLessEqual(polls[-2]["sent"], scaled_down + 4 + 0.3 + startup + 1)
+        self.assertLess(p.ended - polls[-1]["time"], 5)
         self.assertEqual(self.invocations(), [])
         self.assertEqual(len(self.updates()), 2)
 

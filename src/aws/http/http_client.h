@@ -18,6 +18,9 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{30000};  // whole transfer
   std::chrono::milliseconds connectTimeout{5000};
+  // Off only for peers with self-signed certificates the operator chose to trust (the web
+  // server's reloadExecutors call), never for AWS.
+  bool verifyTls = true;
 };
 
 // Case-insensitive lookup of the first header with this name.

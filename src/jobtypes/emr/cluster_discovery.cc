@@ -117,7 +117,8 @@ Result<std::string> resolveClusterId(EmrApi& api, const DiscoveryOptions& o,
     }
     if (!*found) {
       attempts -= 1;
-      log(hooks, "Waiting " + std::to_string(o.bootPollIntervalMs) + "ms for presence of clusterId");
+      log(hooks,
+          "Waiting " + std::to_string(o.bootPollIntervalMs) + "ms for presence of clusterId");
       waitFor(hooks, std::chrono::milliseconds(o.bootPollIntervalMs));
     }
   }

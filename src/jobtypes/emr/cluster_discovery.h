@@ -38,7 +38,8 @@ struct DiscoveryOptions {
 // EmrUtility.activeClusterSummaries: every page of ListClusters(active states), in order,
 // following Marker until absent/blank. Throttled/transient pages are retried with backoff
 // through `hooks` (never a reason to fail); other errors are returned.
-Result<std::vector<ClusterSummary>> activeClusterSummaries(EmrApi& api, const DiscoveryHooks& hooks);
+Result<std::vector<ClusterSummary>> activeClusterSummaries(EmrApi& api,
+                                                           const DiscoveryHooks& hooks);
 Result<std::optional<std::string>> activeClusterId(EmrApi& api, const std::string& name,
                                                    const DiscoveryHooks& hooks);
 

@@ -35,7 +35,8 @@ class AwsEmrApi final : public EmrApi {
   }
 
   aws::AwsResult<ClusterDetail> describeCluster(const std::string& clusterId) override {
-    auto out = client_->callJson(aws::services::emr(), "DescribeCluster", {{"ClusterId", clusterId}});
+    auto out =
+        client_->callJson(aws::services::emr(), "DescribeCluster", {{"ClusterId", clusterId}});
     if (!out) return out.error();
     const json cluster = out->value("Cluster", json::object());
     ClusterDetail d;
@@ -159,6 +160,26 @@ class AwsEmrApi final : public EmrApi {
     auto out = client_->callQuery(aws::services::sqs(), "DeleteMessage",
                                   {{"QueueUrl", queueUrl}, {"ReceiptHandle", receiptHandle}});
     if (!out) return out.error();
+    return true;
+  }
+
+  aws::AwsResult<bool> deleteMessages(const std::string& queueUrl,
+                                      const std::vector<std::string>& receiptHandles) override {
+    aws::QueryParams params{{"QueueUrl", queueUrl}};
+    for (size_t i = 0; i < receiptHandles.size(); ++i) {
+      std::string prefix = "DeleteMessageBatchRequestEntry." + std::to_string(i + 1);
+      params.emplace_back(prefix + ".Id", "m" + std::to_string(i));
+      params.emplace_back(prefix + ".ReceiptHandle", receiptHandles[i]);
+    }
+    auto out = client_->callQuery(aws::services::sqs(), "DeleteMessageBatch", params);
+    if (!out) return out.error();
+    // Entries that failed (e.g. an expired receipt) come back one by one.
+    if (const aws::XmlNode* result = out->findDescendant("DeleteMessageBatchResult")) {
+      for (const aws::XmlNode* failed : result->childrenNamed("BatchResultErrorEntry")) {
+        size_t index = std::stoul(failed->textAt("Id").substr(1));
+        if (index < receiptHandles.size()) (void)deleteMessage(queueUrl, receiptHandles[index]);
+      }
+    }
     return true;
   }
 

@@ -99,6 +99,15 @@ class EmrApi {
                                                                     int waitSeconds) = 0;
   virtual aws::AwsResult<bool> deleteMessage(const std::string& queueUrl,
                                              const std::string& receiptHandle) = 0;
+  // DeleteMessageBatch (<= 10); the default deletes one by one.
+  virtual aws::AwsResult<bool> deleteMessages(const std::string& queueUrl,
+                                              const std::vector<std::string>& receiptHandles) {
+    for (const auto& h : receiptHandles) {
+      auto r = deleteMessage(queueUrl, h);
+      if (!r) return r;
+    }
+    return true;
+  }
 };
 
 // The real thing, over one AwsClient (its region is aws.region of the job type).

@@ -20,7 +20,8 @@ std::vector<std::string> splitNoTrim(const std::string& text) {
   size_t start = 0;
   while (true) {
     size_t comma = text.find(',', start);
-    out.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    out.push_back(
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -90,8 +91,8 @@ Result<EmrJobConfig> readEmrJobConfig(const std::map<std::string, std::string>& 
   c.useEmrUser = sys.getBool("use.emr.user", false);
 
   c.launcherLambda = sys.getOr("aws.emr.launcher.lambda", c.launcherLambda);
-  c.eventsQueueUrl = trim(job.getOr("aws.emr.events.queue.url",
-                                    sys.getOr("aws.emr.events.queue.url", "")));
+  c.eventsQueueUrl =
+      trim(job.getOr("aws.emr.events.queue.url", sys.getOr("aws.emr.events.queue.url", "")));
   struct IntSetting {
     const char* key;
     int64_t* target;

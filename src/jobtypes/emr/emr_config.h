@@ -41,7 +41,7 @@ struct EmrJobConfig {
   int64_t clusterWaitIntervalMs = 60000;  // DescribeCluster cadence while waiting for WAITING
   std::string eventsQueueUrl;             // aws.emr.events.queue.url: event mode when set
   int64_t pollIntervalMs = 10000;         // polling mode: one batched ListSteps per tick
-  int64_t logPollIntervalMs = 15000;      // GetLogEvents cadence per RUNNING step
+  int64_t logPollIntervalMs = 30000;      // GetLogEvents cadence per RUNNING step
   int64_t safetyPollIntervalMs = 60000;   // event mode: slow ListSteps safety net
   int eventsWaitSeconds = 20;             // SQS long-poll WaitTimeSeconds
 };
@@ -58,7 +58,7 @@ std::string launcherPayload(const std::string& clusterName,
 
 // PropertyUtility of the original (used by launchemr; kept here because the shared parsing
 // rules are the same Props rules).
-bool skipNotifications(const Props& props);              // skip.notifications
+bool skipNotifications(const Props& props);                           // skip.notifications
 std::vector<std::string> collectionDependencies(const Props& props);  // collection.dependencies
 std::string exportDate(const Props& props, const Clock& clock);       // export.date or today
 

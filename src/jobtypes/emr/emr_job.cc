@@ -100,9 +100,8 @@ void EmrJob::start(std::function<void(JobResult)> done) {
   if (!emr) return fail(emr.error().message);
   auto command = parseStepCommand(config->step);
   if (!command) return fail(command.error().message);
-  StepDefinition step = buildStep({config->stepName, config->stepScript, config->region,
-                                   config->flowUuid, *emr},
-                                  *command);
+  StepDefinition step = buildStep(
+      {config->stepName, config->stepScript, config->region, config->flowUuid, *emr}, *command);
   log->info("Script to be run as emr user '" + *emr + "'");
 
   TrackerSettings settings;

@@ -13,7 +13,9 @@ constexpr size_t kMaxStepIdsPerListSteps = 10;  // ListSteps StepIds limit (EMR 
 constexpr size_t kMaxStepsPerAdd = 256;         // AddJobFlowSteps limit
 constexpr int kMaxLogPagesPerTick = 20;
 constexpr int kMaxDrainPages = 1000;
-constexpr int kMaxFinalErrors = 3;     // non-retryable status errors before a step is given up
+constexpr size_t kFullPageEvents = 5000;       // GetLogEvents pages hold <= 10 000 events
+constexpr size_t kFullPageBytes = 512 * 1024;  // ... or <= 1 MB
+constexpr int kMaxFinalErrors = 3;    // non-retryable status errors before a step is given up
 constexpr int kMaxDrainRetries = 20;  // throttled drain attempts before the tail is given up
 
 const std::vector<std::string>& activeStepStates() {
@@ -67,8 +69,8 @@ void EmrStepTracker::cancel(Handle handle) {
 milliseconds EmrStepTracker::scaled(milliseconds base) {
   // +-10 % jitter so executors started together do not poll in lock-step (spec 4, lesson 3).
   std::uniform_real_distribution<double> jitter(0.9, 1.1);
-  return milliseconds(static_cast<int64_t>(static_cast<double>(base.count()) * slowdown_.load() *
-                                           jitter(rng_)));
+  return milliseconds(
+      static_cast<int64_t>(static_cast<double>(base.count()) * slowdown_.load() * jitter(rng_)));
 }
 
 void EmrStepTracker::slowDown() {
@@ -100,7 +102,8 @@ bool EmrStepTracker::allPendingCancelledLocked() {
       if (p.handle == c) p.cancelled = true;
     }
   }
-  return std::all_of(pending_.begin(), pending_.end(), [](const Pending& p) { return p.cancelled; });
+  return std::all_of(pending_.begin(), pending_.end(),
+                     [](const Pending& p) { return p.cancelled; });
 }
 
 void EmrStepTracker::run(std::stop_token stop) {
@@ -108,7 +111,8 @@ void EmrStepTracker::run(std::stop_token stop) {
     {
       std::unique_lock lk(mutex_);
       auto wake = nextWake(true);
-      cv_.wait_until(lk, wake, [&] { return stop_ || !intake_.empty() || !cancelRequests_.empty(); });
+      cv_.wait_until(lk, wake,
+                     [&] { return stop_ || !intake_.empty() || !cancelRequests_.empty(); });
       if (stop_) return;
       if (!intake_.empty()) {
         // Let concurrent submissions gather so they share one AddJobFlowSteps.
@@ -275,8 +279,8 @@ void EmrStepTracker::submitPending() {
         for (const auto& d : defs) {
           std::string match;
           for (const auto& s : listed->steps) {
-            bool taken = std::find(ids.begin(), ids.end(), s.id) != ids.end() ||
-                         steps_.count(s.id) > 0;
+            bool taken =
+                std::find(ids.begin(), ids.end(), s.id) != ids.end() || steps_.count(s.id) > 0;
             if (!taken && s.name == d.name && s.args == d.args) {
               match = s.id;
               break;
@@ -327,8 +331,8 @@ void EmrStepTracker::submitPending() {
       absorbCancelsLocked();
     }
     if (nextPollAt_ < Clock::now()) {
-      nextPollAt_ = Clock::now() + scaled(eventMode() ? settings_.safetyPollInterval
-                                                      : settings_.pollInterval);
+      nextPollAt_ = Clock::now() +
+                    scaled(eventMode() ? settings_.safetyPollInterval : settings_.pollInterval);
     }
     return;
   }
@@ -341,8 +345,9 @@ void EmrStepTracker::sendCancels() {
   }
   for (auto& [cluster, ids] : byCluster) {
     for (size_t i = 0; i < ids.size(); i += kMaxStepsPerAdd) {
-      std::vector<std::string> chunk(ids.begin() + static_cast<long>(i),
-                                     ids.begin() + static_cast<long>(std::min(ids.size(), i + kMaxStepsPerAdd)));
+      std::vector<std::string> chunk(
+          ids.begin() + static_cast<long>(i),
+          ids.begin() + static_cast<long>(std::min(ids.size(), i + kMaxStepsPerAdd)));
       auto r = api_->cancelSteps(cluster, chunk);
       if (!r) {
         if (isRetryable(r.error())) slowDown();
@@ -444,7 +449,8 @@ void EmrStepTracker::pollStatus(bool full) {
       for (const auto& s : r->steps) {
         active.insert(s.id);
         auto it = steps_.find(s.id);
-        if (it != steps_.end() && it->second.clusterId == cluster) applyState(it->second, s.state, "");
+        if (it != steps_.end() && it->second.clusterId == cluster)
+          applyState(it->second, s.state, "");
       }
       marker = r->marker;
     } while (!marker.empty());
@@ -488,8 +494,9 @@ bool EmrStepTracker::readLogs(Tracked& t, bool drain) {
         slowDown();
         return false;
       }
-      t.observer->onLog((drain ? "Error reading logs: " : "Error fetching detailed logs. Reason: ") +
-                        r.error().describe());
+      t.observer->onLog(
+          (drain ? "Error reading logs: " : "Error fetching detailed logs. Reason: ") +
+          r.error().describe());
       return true;
     }
     ++pages;
@@ -497,7 +504,13 @@ bool EmrStepTracker::readLogs(Tracked& t, bool drain) {
     bool moved = r->nextForwardToken != t.token;
     if (!r->nextForwardToken.empty()) t.token = r->nextForwardToken;
     if (!moved || r->nextForwardToken.empty()) return true;
-    if (!drain && r->events.empty()) return true;
+    if (!drain) {
+      // While the step runs, read on only after a (nearly) full page: what a short page left
+      // behind comes with the next tick, and the final drain reads to the end anyway.
+      size_t bytes = 0;
+      for (const auto& e : r->events) bytes += e.message.size() + 26;
+      if (r->events.size() < kFullPageEvents && bytes < kFullPageBytes) return true;
+    }
   }
   return true;
 }
@@ -517,8 +530,8 @@ void EmrStepTracker::finishTerminal() {
       continue;
     }
     if (t.drainRetries > kMaxDrainRetries) {
-      t.observer->onLog("Error reading logs: giving up after " +
-                        std::to_string(kMaxDrainRetries) + " throttled attempts");
+      t.observer->onLog("Error reading logs: giving up after " + std::to_string(kMaxDrainRetries) +
+                        " throttled attempts");
     }
     StepOutcome o;
     o.state = t.state;
@@ -553,12 +566,16 @@ void EmrStepTracker::receiveEvents(int waitSeconds) {
     nextPollAt_ = Clock::now();
     return;
   }
+  std::vector<std::string> handles;
   for (const auto& m : *r) {
     handleEvent(m.body);
-    // Deleted whatever it was: one queue per executor (README); the safety poll covers the rest.
-    auto d = api_->deleteMessage(settings_.eventsQueueUrl, m.receiptHandle);
-    if (!d && isRetryable(d.error())) slowDown();
+    handles.push_back(m.receiptHandle);
   }
+  if (handles.empty()) return;
+  // Deleted whatever it was (one queue per executor, README); the safety poll covers the rest.
+  // One DeleteMessageBatch per receive (<= 10 messages).
+  auto d = api_->deleteMessages(settings_.eventsQueueUrl, handles);
+  if (!d && isRetryable(d.error())) slowDown();
 }
 
 bool EmrStepTracker::handleEvent(const std::string& body) {
@@ -573,7 +590,8 @@ bool EmrStepTracker::handleEvent(const std::string& body) {
   std::string stepId = detail.value("stepId", "");
   auto it = steps_.find(stepId);
   if (it == steps_.end()) return false;
-  if (!detail.value("clusterId", "").empty() && detail.value("clusterId", "") != it->second.clusterId) {
+  if (!detail.value("clusterId", "").empty() &&
+      detail.value("clusterId", "") != it->second.clusterId) {
     return false;
   }
   std::string state = detail.value("state", "");
@@ -582,8 +600,8 @@ bool EmrStepTracker::handleEvent(const std::string& body) {
   return true;
 }
 
-Result<std::shared_ptr<EmrStepTracker>> EmrTrackerPool::trackerFor(const std::string& region,
-                                                                   const TrackerSettings& settings) {
+Result<std::shared_ptr<EmrStepTracker>> EmrTrackerPool::trackerFor(
+    const std::string& region, const TrackerSettings& settings) {
   std::lock_guard lk(mutex_);
   std::string key = region + "\n" + settings.clusterName + "\n" + settings.eventsQueueUrl;
   if (auto it = trackers_.find(key); it != trackers_.end()) return it->second;

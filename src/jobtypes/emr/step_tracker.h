@@ -25,7 +25,7 @@ struct TrackerSettings {
   std::string logGroup = "/aws/emr/azkaban";
   std::string eventsQueueUrl;  // event mode when set
   std::chrono::milliseconds pollInterval{10000};
-  std::chrono::milliseconds logPollInterval{15000};
+  std::chrono::milliseconds logPollInterval{30000};
   std::chrono::milliseconds safetyPollInterval{60000};
   int eventsWaitSeconds = 20;
   // Submissions arriving within this window share one AddJobFlowSteps.

@@ -30,6 +30,7 @@ Result<std::string> emrUser(const UserInputs& in, const std::optional<std::strin
 std::optional<std::string> groupFromFile(const std::string& user,
                                          const std::filesystem::path& groupFile = "/etc/group");
 // Spec 2.3.4: exact match against the (untrimmed) comma list.
-Result<void> checkNotBlacklisted(const std::string& user, const std::vector<std::string>& blacklist);
+Result<void> checkNotBlacklisted(const std::string& user,
+                                 const std::vector<std::string>& blacklist);
 
 }  // namespace azx::jobtypes::emr

@@ -306,16 +306,16 @@ Result<std::optional<std::unique_ptr<flow::ExecutableFlow>>> MysqlStore::fetchEx
   return std::optional<std::unique_ptr<flow::ExecutableFlow>>(std::move(parsed.value()));
 }
 
-Result<void> MysqlStore::updateExecutableFlow(const flow::ExecutableFlow& flow) {
-  std::string blob = gzipCompress(flow::toFlowDataText(flow));
+Result<void> MysqlStore::updateFlowRow(const FlowRowUpdate& row) {
+  std::string blob = gzipCompress(row.flowDataText);
   uint64_t matched = 0;
   auto ok = withRetry("F2 update execution_flows", false, [&](Connection& c) -> Result<void> {
     auto r = c.execute(
         "UPDATE execution_flows SET status=?, update_time=?, start_time=?, end_time=?, "
         "enc_type=?, flow_data=? WHERE exec_id=?",
-        {Param::i(toCode(flow.root.status)), Param::i(flow.root.updateTime),
-         Param::i(flow.root.startTime), Param::i(flow.root.endTime), Param::i(kEncodingGzip),
-         Param::blob(blob), Param::i(flow.executionId)},
+        {Param::i(toCode(row.status)), Param::i(row.updateTime),
+         Param::i(row.startTime), Param::i(row.endTime), Param::i(kEncodingGzip),
+         Param::blob(blob), Param::i(row.execId)},
         nullptr);
     if (!r) return r.error();
     matched = *r;
@@ -324,7 +324,7 @@ Result<void> MysqlStore::updateExecutableFlow(const flow::ExecutableFlow& flow) 
   if (!ok) return ok;
   if (matched == 0) {
     return Error{"mysql F2: no execution_flows row for exec id " +
-                 std::to_string(flow.executionId)};
+                 std::to_string(row.execId)};
   }
   return okResult();
 }

@@ -72,7 +72,7 @@ class MysqlStore final : public ExecutionStore, public ServerStore {
   Result<int> createExecution(flow::ExecutableFlow& flow, int64_t nowMillis) override;
   Result<std::optional<std::unique_ptr<flow::ExecutableFlow>>> fetchExecutableFlow(
       int execId) override;
-  Result<void> updateExecutableFlow(const flow::ExecutableFlow& flow) override;
+  Result<void> updateFlowRow(const FlowRowUpdate& row) override;
   Result<void> uploadExecutableNode(const flow::ExecutableFlow& flow,
                                     const flow::ExecutableNode& node,
                                     const PropsPtr& inputProps) override;

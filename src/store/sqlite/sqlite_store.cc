@@ -242,7 +242,7 @@ Result<int> SqliteStore::createExecution(flow::ExecutableFlow& flow, int64_t now
     if (b.step() != SQLITE_DONE) return sqliteError("insert execution_flows");
   }
   flow.executionId = static_cast<int>(sqlite3_last_insert_rowid(db_));
-  if (auto updated = updateFlowLocked(flow); !updated) return updated.error();
+  if (auto updated = updateFlowLocked(makeFlowRowUpdate(flow)); !updated) return updated.error();
   return flow.executionId;
 }
 
@@ -269,24 +269,23 @@ Result<std::optional<std::unique_ptr<flow::ExecutableFlow>>> SqliteStore::fetchE
   return std::optional<std::unique_ptr<flow::ExecutableFlow>>(std::move(parsed.value()));
 }
 
-Result<void> SqliteStore::updateExecutableFlow(const flow::ExecutableFlow& flow) {
+Result<void> SqliteStore::updateFlowRow(const FlowRowUpdate& row) {
   std::lock_guard lock(mutex_);
-  return updateFlowLocked(flow);
+  return updateFlowLocked(row);
 }
 
-Result<void> SqliteStore::updateFlowLocked(const flow::ExecutableFlow& flow) {
+Result<void> SqliteStore::updateFlowLocked(const FlowRowUpdate& row) {
   Bound b(statements_[kUpdateFlow]);
-  b.integer(toCode(flow.root.status))
-      .integer(flow.root.updateTime)
-      .integer(flow.root.startTime)
-      .integer(flow.root.endTime)
+  b.integer(toCode(row.status))
+      .integer(row.updateTime)
+      .integer(row.startTime)
+      .integer(row.endTime)
       .integer(kEncodingGzip)
-      .blob(gzipCompress(flow::toFlowDataText(flow)))
-      .integer(flow.executionId);
+      .blob(gzipCompress(row.flowDataText))
+      .integer(row.execId);
   if (b.step() != SQLITE_DONE) return sqliteError("update execution_flows");
   if (sqlite3_changes(db_) == 0) {
-    return Error{"sqlite store: no execution_flows row for exec id " +
-                 std::to_string(flow.executionId)};
+    return Error{"sqlite store: no execution_flows row for exec id " + std::to_string(row.execId)};
   }
   return okResult();
 }

@@ -37,7 +37,7 @@ class SqliteStore final : public ExecutionStore {
   Result<int> createExecution(flow::ExecutableFlow& flow, int64_t nowMillis) override;
   Result<std::optional<std::unique_ptr<flow::ExecutableFlow>>> fetchExecutableFlow(
       int execId) override;
-  Result<void> updateExecutableFlow(const flow::ExecutableFlow& flow) override;
+  Result<void> updateFlowRow(const FlowRowUpdate& row) override;
   Result<void> uploadExecutableNode(const flow::ExecutableFlow& flow,
                                     const flow::ExecutableNode& node,
                                     const PropsPtr& inputProps) override;
@@ -82,7 +82,7 @@ class SqliteStore final : public ExecutionStore {
 
   SqliteStore(sqlite3* db, std::filesystem::path path);
   Result<void> prepareAll();
-  Result<void> updateFlowLocked(const flow::ExecutableFlow& flow);
+  Result<void> updateFlowLocked(const FlowRowUpdate& row);
   Result<std::vector<ExecutionRow>> readExecutionRows(sqlite3_stmt* stmt);
   Error sqliteError(const std::string& what) const;
 

@@ -16,7 +16,8 @@ namespace {
 using testing::FakeEmrApi;
 
 ClusterSummary other(int n) {
-  return {"OTHER_CLUSTER_ID_" + std::to_string(n), "OTHER_CLUSTER_NAME_" + std::to_string(n), "WAITING"};
+  return {"OTHER_CLUSTER_ID_" + std::to_string(n), "OTHER_CLUSTER_NAME_" + std::to_string(n),
+          "WAITING"};
 }
 const ClusterSummary kTarget{"TARGET_CLUSTER_ID", "TARGET_CLUSTER_NAME", "WAITING"};
 
@@ -48,7 +49,8 @@ struct Hooks {
 // Answers ListClusters with `answers[call-1]` (the last one repeated).
 void script(FakeEmrApi& api, std::vector<std::vector<ClusterSummary>> answers,
             std::function<void(int)> onCall = {}) {
-  api.listClustersFn = [answers, onCall](int call, const std::string&) -> aws::AwsResult<ClusterPage> {
+  api.listClustersFn = [answers, onCall](int call,
+                                         const std::string&) -> aws::AwsResult<ClusterPage> {
     if (onCall) onCall(call);
     size_t i = std::min(static_cast<size_t>(call - 1), answers.size() - 1);
     return ClusterPage{answers[i], ""};
@@ -283,7 +285,7 @@ TEST(UserUtilityTest, GroupLookupLastMemberLineWinsAndPrimaryIgnored) {
   {
     std::ofstream f(path);
     f << "root:x:0:\n"
-         "alice:x:1000:\n"          // primary-style group with no members: ignored
+         "alice:x:1000:\n"  // primary-style group with no members: ignored
          "team-a:x:2000:bob,alice\n"
          "broken-line\n"
          "team-b:x:2001:alice\n"
@@ -333,9 +335,9 @@ TEST(StepBuilderTest, ArgsOrderAndJar) {
   EXPECT_EQ(step.name, "batch-step");
   EXPECT_EQ(step.actionOnFailure, "CONTINUE");
   EXPECT_EQ(step.jar, "s3://eu-west-2.elasticmapreduce/libs/script-runner/script-runner.jar");
-  EXPECT_EQ(step.args, (std::vector<std::string>{"/home/hadoop/step.sh", "uuid-7", "team",
-                                                 "/opt/run.sh",
-                                                 "--date 2021-01-01 \"two words\""}));
+  EXPECT_EQ(step.args,
+            (std::vector<std::string>{"/home/hadoop/step.sh", "uuid-7", "team", "/opt/run.sh",
+                                      "--date 2021-01-01 \"two words\""}));
   auto bare = buildStep({"n", "/s.sh", "us-east-1", "u", "e"}, *parseStepCommand("/x.sh"));
   ASSERT_EQ(bare.args.size(), 5u);  // the argument text is present even when empty
   EXPECT_EQ(bare.args[4], "");

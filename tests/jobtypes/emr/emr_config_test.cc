@@ -1,9 +1,9 @@
 // EMRConfigurationTest, PropertyUtilityTest and property reading (emr-jobtypes.md 2.1, 5).
+#include "jobtypes/emr/emr_config.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "jobtypes/emr/emr_config.h"
 
 namespace azx::jobtypes::emr {
 namespace {
@@ -18,13 +18,16 @@ class FixedClock final : public Clock {
 };
 
 TEST(EmrConfigurationTest, HasCorrectJsonStructureNameOnly) {
-  EXPECT_EQ(launcherPayload("test_name", std::nullopt, false), R"({"overrides":{"Name":"test_name"}})");
+  EXPECT_EQ(launcherPayload("test_name", std::nullopt, false),
+            R"({"overrides":{"Name":"test_name"}})");
 }
 
 TEST(EmrConfigurationTest, HasCorrectJsonStructureNameAndConfigLocation) {
   auto text = launcherPayload("test_name", std::string("test/config_path"), false);
-  EXPECT_EQ(nlohmann::json::parse(text),
-            nlohmann::json::parse(R"({"overrides":{"Name":"test_name"},"s3_overrides":{"emr_launcher_config_s3_folder":"test/config_path"}})"));
+  EXPECT_EQ(
+      nlohmann::json::parse(text),
+      nlohmann::json::parse(
+          R"({"overrides":{"Name":"test_name"},"s3_overrides":{"emr_launcher_config_s3_folder":"test/config_path"}})"));
 }
 
 TEST(EmrConfigurationTest, HasCorrectJsonStructureNameAndConfigLocationWhenNull) {
@@ -35,7 +38,8 @@ TEST(EmrConfigurationTest, HasCorrectJsonStructureNameAndConfigLocationWhenNull)
 TEST(EmrConfigurationTest, CopySecurityConfiguration) {
   EXPECT_EQ(launcherPayload("test_name", std::nullopt, true),
             R"({"overrides":{"Name":"test_name"},"copy_secconfig":true})");
-  EXPECT_EQ(launcherPayload("test_name", std::nullopt, false), R"({"overrides":{"Name":"test_name"}})");
+  EXPECT_EQ(launcherPayload("test_name", std::nullopt, false),
+            R"({"overrides":{"Name":"test_name"}})");
 }
 
 TEST(PropertyUtilityTest, SkipNotifications) {
@@ -53,7 +57,8 @@ TEST(PropertyUtilityTest, SkipNotifications) {
 
 TEST(PropertyUtilityTest, Dependencies) {
   Props p;
-  for (const char* v : {"1,2,3", "1,2,3,", ",1,2,3", ",,,,1,2,3,,,,", ", , , , , , , 1 , 2 , 3    ,, ,, , "}) {
+  for (const char* v :
+       {"1,2,3", "1,2,3,", ",1,2,3", ",,,,1,2,3,,,,", ", , , , , , , 1 , 2 , 3    ,, ,, , "}) {
     p.put("collection.dependencies", v);
     EXPECT_EQ(collectionDependencies(p), (std::vector<std::string>{"1", "2", "3"})) << v;
   }
@@ -129,7 +134,8 @@ TEST(EmrJobConfigTest, JobPropsWinAndMissingKeysFail) {
 
   auto noStep = jobProps();
   noStep.erase("step");
-  EXPECT_EQ(readEmrJobConfig(noStep, *sysProps()).error().message, "Missing required property 'step'");
+  EXPECT_EQ(readEmrJobConfig(noStep, *sysProps()).error().message,
+            "Missing required property 'step'");
   auto zeroWait = jobProps();
   zeroWait["emr.initial.wait"] = "0";
   EXPECT_FALSE(readEmrJobConfig(zeroWait, *sysProps()));

@@ -111,7 +111,8 @@ class FakeEmrApi final : public EmrApi {
   }
   bool waitForSteps(size_t n, int timeoutMs = 5000) {
     std::unique_lock lk(m_);
-    return cv_.wait_for(lk, std::chrono::milliseconds(timeoutMs), [&] { return steps_.size() >= n; });
+    return cv_.wait_for(lk, std::chrono::milliseconds(timeoutMs),
+                        [&] { return steps_.size() >= n; });
   }
 
   // --- EmrApi ---
@@ -167,13 +168,14 @@ class FakeEmrApi final : public EmrApi {
     StepPage page;
     for (const auto& [id, s] : steps_) {
       bool idOk = ids.empty() || std::find(ids.begin(), ids.end(), id) != ids.end();
-      bool stOk = states.empty() || std::find(states.begin(), states.end(), s.state) != states.end();
+      bool stOk =
+          states.empty() || std::find(states.begin(), states.end(), s.state) != states.end();
       if (idOk && stOk) page.steps.push_back({id, s.state, "", s.def.name, s.def.args});
     }
     return page;
   }
-  aws::AwsResult<std::vector<CancelInfo>> cancelSteps(const std::string&,
-                                                      const std::vector<std::string>& ids) override {
+  aws::AwsResult<std::vector<CancelInfo>> cancelSteps(
+      const std::string&, const std::vector<std::string>& ids) override {
     std::lock_guard lk(m_);
     ++calls_["CancelSteps"];  // counted with its effects, so waiters see both
     cv_.notify_all();
@@ -204,7 +206,8 @@ class FakeEmrApi final : public EmrApi {
     page.nextForwardToken = (token.empty() || end != pos) ? "f/" + std::to_string(end) : token;
     return page;
   }
-  aws::AwsResult<LambdaResult> invokeLambda(const std::string&, const std::string& payload) override {
+  aws::AwsResult<LambdaResult> invokeLambda(const std::string&,
+                                            const std::string& payload) override {
     count("Invoke");
     {
       std::lock_guard lk(m_);

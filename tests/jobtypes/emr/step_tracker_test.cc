@@ -1,5 +1,7 @@
 // The shared tracker and the emr job against the fake API: outcomes, log relay, throttling,
 // cancel, event mode, batching.
+#include "jobtypes/emr/step_tracker.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,7 +11,6 @@
 #include "core/event_loop.h"
 #include "fake_emr_api.h"
 #include "jobtypes/emr/emr_job.h"
-#include "jobtypes/emr/step_tracker.h"
 
 namespace azx::jobtypes::emr {
 namespace {
@@ -296,13 +297,14 @@ TEST(EmrStepTrackerTest, EventModeFollowsSqsEventsWithoutPolling) {
   EXPECT_LT(noticed, 2s);
   EXPECT_TRUE(obs->outcome().succeeded);
   EXPECT_EQ(obs->events(), expectedEvents(0, 1));
-  EXPECT_LE(api->calls("ListSteps"), 1);  // at most the first safety poll
-  EXPECT_GE(api->calls("DeleteMessage"), 2);
+  EXPECT_LE(api->calls("ListSteps"), 1);      // at most the first safety poll
+  EXPECT_GE(api->calls("DeleteMessage"), 2);  // every message, via the batch default
 }
 
 TEST(EmrStepTrackerTest, EventModeFallsBackToPollingWhenTheQueueIsUnusable) {
   auto api = std::make_shared<FakeEmrApi>();
-  api->failNext("ReceiveMessage", 1, testing::awsError("AWS.SimpleQueueService.NonExistentQueue", 400));
+  api->failNext("ReceiveMessage", 1,
+                testing::awsError("AWS.SimpleQueueService.NonExistentQueue", 400));
   auto settings = fastSettings();
   settings.eventsQueueUrl = "http://sqs/missing";
   auto obs = std::make_shared<RecordingObserver>();
@@ -341,7 +343,9 @@ struct JobFixture {
 
   JobFixture() {
     pool = std::make_shared<EmrTrackerPool>(
-        [api = api](const std::string&) -> Result<std::shared_ptr<EmrApi>> { return std::shared_ptr<EmrApi>(api); });
+        [api = api](const std::string&) -> Result<std::shared_ptr<EmrApi>> {
+          return std::shared_ptr<EmrApi>(api);
+        });
   }
   std::unique_ptr<Job> make(std::map<std::string, std::string> extra = {}) {
     JobContext ctx;
@@ -425,7 +429,8 @@ TEST(EmrJobTest, FailedStepFailsTheJob) {
   f.api->setState(id, "FAILED");
   ASSERT_TRUE(f.runUntilDone());
   EXPECT_FALSE(f.result->succeeded);
-  EXPECT_NE(f.result->error.find("did not successfully complete. Reason: FAILED"), std::string::npos);
+  EXPECT_NE(f.result->error.find("did not successfully complete. Reason: FAILED"),
+            std::string::npos);
   EXPECT_EQ(f.result->outputProps->getOr(kOutputStepState, ""), "FAILED");
 }
 
