@@ -132,7 +132,8 @@ class ContainerStartupTest(unittest.TestCase):
             if self.proc.poll() is not None:
                 self.fail("executor exited %s:\n%s" % (self.proc.returncode, self.output()))
             if os.path.exists(portfile):
-                text = open(portfile).read().strip()
+                with open(portfile) as f:
+                    text = f.read().strip()
                 if text.isdigit():
                     return int(text)
             time.sleep(0.1)
