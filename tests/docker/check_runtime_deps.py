@@ -5,10 +5,14 @@ No Docker engine is needed: the check reads the Dockerfile as text.
 
     check_runtime_deps.py [--dockerfile F] [--setup S] BINARY
 
-1. Runtime stage (the last FROM): every shared library `ldd BINARY` resolves must belong (per
-   `dpkg -S` on this Debian 12 machine) to a package that the stage's `apt-get install` lines
-   install or that the debian:12-slim base image already contains (list below). A library
-   `ldd` cannot resolve is an error too.
+1. Runtime stage (the last FROM): every shared library `ldd BINARY` resolves is mapped to its
+   Debian package with `dpkg -S` (on this Debian 12 machine, the same release as the image).
+   * A library the binary links directly (ELF NEEDED, `readelf -d`) must come from a package
+     the stage's `apt-get install` lines name, or from the debian:12-slim base (list below).
+   * A library loaded only indirectly (e.g. libcurl's libnghttp2) may also come from the
+     Depends/Pre-Depends closure of the named packages, since apt installs those (the closure
+     is computed from the local dpkg database).
+   A library `ldd` cannot resolve is an error too.
 2. Build stage (the stage named `build`): its `apt-get install` lines must install every package
    of scripts/setup.sh's `build_packages` array.
 3. Both stages must start from the bases the lists below assume (debian:12 / debian:12-slim).
@@ -146,6 +150,44 @@ def ldd_libraries(binary):
     return libs
 
 
+def needed_sonames(binary):
+    """The ELF NEEDED entries: the libraries the binary itself links."""
+    try:
+        p = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True)
+    except FileNotFoundError:
+        fail_input("readelf (binutils) is needed")
+    if p.returncode != 0:
+        fail_input(f"readelf -d {binary} failed: {p.stderr.strip()}")
+    return set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", p.stdout))
+
+
+def installed(pkg):
+    p = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True)
+    return p.returncode == 0 and "install ok installed" in p.stdout
+
+
+def dependency_closure(packages):
+    """Packages apt would install for `packages` (Depends + Pre-Depends, no Recommends), as far
+    as the local dpkg database knows them. Of alternatives (a | b) the first installed one is
+    followed, else the first."""
+    seen, todo = set(), list(packages)
+    while todo:
+        pkg = todo.pop()
+        if pkg in seen:
+            continue
+        seen.add(pkg)
+        p = subprocess.run(["dpkg-query", "-W", "-f=${Depends}, ${Pre-Depends}", pkg],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            continue  # not installed here: its dependencies are unknown
+        for group in p.stdout.split(","):
+            alternatives = [re.sub(r"\(.*?\)|:any", "", a).strip() for a in group.split("|")]
+            alternatives = [a for a in alternatives if a]
+            if alternatives:
+                todo.append(next((a for a in alternatives if installed(a)), alternatives[0]))
+    return seen
+
+
 def owning_package(path):
     """Debian package owning a library path, trying the /usr-merged spellings dpkg records."""
     candidates = [path, os.path.realpath(path)]
@@ -191,6 +233,8 @@ def main():
     # 1. runtime libraries
     runtime_pkgs = set(runtime["packages"])
     print(f"runtime stage installs: {' '.join(sorted(runtime_pkgs)) or '(nothing)'}")
+    direct = needed_sonames(a.binary)
+    pulled_in = dependency_closure(runtime_pkgs)
     needed = {}
     for soname, path in ldd_libraries(a.binary):
         if path is None:
@@ -201,18 +245,25 @@ def main():
             problems.append(f"library {soname} ({path}): no Debian package owns it (dpkg -S)")
             continue
         needed.setdefault(pkg, []).append(soname)
+        is_direct = soname in direct
         if pkg in runtime_pkgs:
             where = "runtime stage"
         elif pkg in SLIM_BASE_PACKAGES:
             where = "debian:12-slim base"
+        elif not is_direct and pkg in pulled_in:
+            where = "dependency of the runtime packages"
         else:
             where = None
-            problems.append(f"library {soname} ({path}) comes from package {pkg}, which the runtime "
-                            f"stage of {a.dockerfile} does not install (and debian:12-slim lacks)")
-        print(f"  {soname:<28} {pkg:<22} {where or 'MISSING'}")
+            kind = "linked directly by the binary" if is_direct else "loaded indirectly"
+            problems.append(f"library {soname} ({path}, {kind}) comes from package {pkg}, which the "
+                            f"runtime stage of {a.dockerfile} does not install"
+                            + ("" if is_direct else " (not even as a dependency)")
+                            + " and debian:12-slim does not contain")
+        print(f"  {'*' if is_direct else ' '} {soname:<28} {pkg:<22} {where or 'MISSING'}")
+    print("  (* = linked directly)")
     unused = sorted(p for p in runtime_pkgs - set(needed) if p.startswith("lib"))
     if unused:
-        print(f"note: runtime library packages the binary does not link: {' '.join(unused)}")
+        print(f"note: runtime library packages the binary does not load: {' '.join(unused)}")
 
     # 2. build packages
     build_pkgs = set(build["packages"])
@@ -224,7 +275,8 @@ def main():
         for p in problems:
             print(f"FAIL: {p}", file=sys.stderr)
         return 1
-    print(f"ok: {len(needed)} runtime packages cover every library; build stage installs all of "
+    print(f"ok: the {sum(map(len, needed.values()))} libraries the binary loads come from "
+          f"{len(needed)} packages, all in the runtime stage; the build stage installs all of "
           f"setup.sh's build_packages")
     return 0
 

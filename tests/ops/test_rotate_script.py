@@ -27,7 +27,8 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-SCRIPT = os.path.join(REPO, "scripts", "rotate_containers_dev.sh")
+# ROTATE_SCRIPT: run another copy (used to check that these tests catch broken variants).
+SCRIPT = os.environ.get("ROTATE_SCRIPT", os.path.join(REPO, "scripts", "rotate_containers_dev.sh"))
 sys.path.insert(0, os.path.join(REPO, "tests", "aws_emulator"))
 
 from harness import TEST_ACCESS_KEY, TEST_SECRET_KEY, Emulator  # noqa: E402

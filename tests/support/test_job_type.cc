@@ -13,10 +13,13 @@
 namespace azx::testing {
 namespace {
 
-// One attempt: optionally a timer that writes "succeed" after the sleep, then a loop reading
-// commands from the FIFO. SIGTERM (the engine's kill, sent to the whole process group) ends it
-// with 143 unless the ignore-kill marker exists; then the loop simply reads on. Background
-// children never hold the job's stdout, so the engine sees EOF as soon as the script exits.
+// One attempt: optionally a timer that requests "succeed" after the sleep, then a loop that
+// acts on the request file and otherwise blocks reading the FIFO, which the controller (or the
+// timer) pokes after writing a request. The request lives in a file, not in the FIFO, so a poke
+// lost while a reader dies (SIGTERM reaches the whole process group) loses nothing: the
+// controller keeps poking until the script acknowledges. SIGTERM ends the script with 143
+// unless the ignore-kill marker exists. Background children never hold the job's stdout, so
+// the engine sees EOF as soon as the script exits.
 constexpr const char* kScript = R"SH(#!/bin/sh
 d=$1; k=$2; secs=$3
 f="$d/$k"
@@ -31,26 +34,30 @@ on_term() {
 }
 trap on_term TERM
 if [ -n "$secs" ]; then
-  ( sleep "$secs" && printf 'succeed\n' > "$f.fifo" ) </dev/null >/dev/null 2>&1 &
+  ( sleep "$secs" && printf 'succeed\n' > "$f.request.timer" && mv "$f.request.timer" "$f.request" \
+      && printf 'x' > "$f.fifo" ) </dev/null >/dev/null 2>&1 &
   timer=$!
 fi
 echo $$ > "$f.pid"
 while :; do
-  cat "$f.fifo" > "$f.cmd" 2>/dev/null &
+  if [ -s "$f.request" ]; then
+    cmd=
+    read -r cmd < "$f.request"
+    printf '%s\n' "$cmd" > "$f.ack"
+    case "$cmd" in
+      succeed)
+        if [ -s "$f.out" ]; then cp "$f.out" "$JOB_OUTPUT_PROP_FILE"; fi
+        echo "test job: succeeded"
+        exit 0 ;;
+      fail)
+        echo "test job: failed"
+        exit 1 ;;
+    esac
+  fi
+  cat "$f.fifo" > /dev/null 2>&1 &
   reader=$!
   wait "$reader"
   kill "$reader" 2>/dev/null
-  cmd=
-  read -r cmd < "$f.cmd"
-  case "$cmd" in
-    succeed)
-      if [ -s "$f.out" ]; then cp "$f.out" "$JOB_OUTPUT_PROP_FILE"; fi
-      echo "test job: succeeded"
-      exit 0 ;;
-    fail)
-      echo "test job: failed"
-      exit 1 ;;
-  esac
 done
 )SH";
 
@@ -108,7 +115,7 @@ std::string TestJobController::registerAttempt(int execId, const std::string& ne
   const std::string key =
       std::to_string(execId) + "." + keyPart(nestedId) + "." + std::to_string(attempt);
   const auto base = dir_ / key;
-  for (const char* suffix : {".fifo", ".pid", ".exit", ".out", ".cmd", ".ignorekill"}) {
+  for (const char* suffix : {".fifo", ".pid", ".exit", ".out", ".request", ".ack", ".ignorekill"}) {
     std::error_code ec;
     std::filesystem::remove(base.string() + suffix, ec);
   }
@@ -143,24 +150,28 @@ std::optional<std::string> TestJobController::latestKey(const std::string& neste
 
 bool TestJobController::deliver(const std::string& key, const std::string& command,
                                 std::chrono::milliseconds timeout) {
-  const auto base = dir_ / key;
-  const std::string fifo = base.string() + ".fifo";
+  const std::string base = (dir_ / key).string();
+  if (std::filesystem::exists(base + ".exit")) return false;
+  {
+    std::ofstream out(base + ".request.tmp", std::ios::trunc);
+    out << command << "\n";
+  }
+  std::filesystem::rename(base + ".request.tmp", base + ".request");
+  const std::string fifo = base + ".fifo";
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (std::filesystem::exists(base.string() + ".exit")) return false;
-    // Non-blocking: ENXIO while no reader has the FIFO open yet; retry until the deadline.
+    if (std::filesystem::exists(base + ".ack")) return true;
+    if (std::filesystem::exists(base + ".exit")) return std::filesystem::exists(base + ".ack");
+    // Poke the reader. Non-blocking: ENXIO while no reader has the FIFO open; poke again
+    // until the script acknowledges, since a poke can be lost with a dying reader.
     int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd >= 0) {
-      std::string line = command + "\n";
-      ssize_t n = ::write(fd, line.data(), line.size());
+      [[maybe_unused]] ssize_t n = ::write(fd, "x", 1);
       ::close(fd);
-      if (n == static_cast<ssize_t>(line.size())) return true;
-    } else if (errno != ENXIO && errno != EINTR) {
-      return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  return false;
+  return std::filesystem::exists(base + ".ack");
 }
 
 bool TestJobController::succeed(const std::string& nestedId,

@@ -94,6 +94,11 @@ class FakeEmrApi final : public EmrApi {
     std::lock_guard lk(m_);
     setStateLocked(id, state);
   }
+  // The step disappears from ListSteps (as after EMR's retention window).
+  void forget(const std::string& id) {
+    std::lock_guard lk(m_);
+    steps_.erase(id);
+  }
   void addLog(const std::string& id, const std::string& message) {
     std::lock_guard lk(m_);
     steps_[id].streamExists = true;

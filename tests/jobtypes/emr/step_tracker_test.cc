@@ -155,13 +155,14 @@ TEST(EmrStepTrackerTest, StepMissingFromListStepsFails) {
   auto api = std::make_shared<FakeEmrApi>();
   auto obs = std::make_shared<RecordingObserver>();
   EmrStepTracker tracker(api, fastSettings());
-  // Make the fake forget the step by answering ListSteps for ids with nothing.
   tracker.submit(request(obs));
   auto id = obs->waitSubmitted();
   ASSERT_FALSE(id.empty());
-  api->setState(id, "GONE");  // non-terminal-looking names are terminal if unknown
+  api->forget(id);
   ASSERT_TRUE(obs->waitFinished());
   EXPECT_FALSE(obs->outcome().succeeded);
+  EXPECT_EQ(obs->outcome().state, "FAILED");
+  EXPECT_TRUE(obs->saw("Failed to find step with ID: " + id));
 }
 
 TEST(EmrStepTrackerTest, ThrottlingAndServerErrorsNeverFailAJob) {

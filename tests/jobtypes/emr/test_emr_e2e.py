@@ -356,7 +356,8 @@ class EmrE2E(unittest.TestCase):
 
     def test_container_credentials_rotating_mid_step(self):
         self.start_emulator(config={"container_credentials": {"rotate_seconds": 1, "lifetime_seconds": 30}})
-        script = self.write("emr-master/args.sh", ARGS_SCRIPT, 0o755)
+        # Steps run in the emulator's environment: the pause is in the script itself.
+        script = self.write("emr-master/slow.sh", ARGS_SCRIPT.replace("${SLEEP_SECONDS:-0}", "6"), 0o755)
         project = self.project(textwrap.dedent(f"""\
             nodes:
               - name: emr_creds
@@ -365,7 +366,6 @@ class EmrE2E(unittest.TestCase):
                   step: {script} creds
             """))
         env = self.env(credentials="container")
-        env["SLEEP_SECONDS"] = "6"
         self.data_dir = os.path.join(self.tmp, "data")
         proc = subprocess.Popen([BIN, "run", project, "--plugin-dir", self.plugins(), "--output", "json",
                                  "--data-dir", self.data_dir], env=env,
@@ -385,7 +385,9 @@ class EmrE2E(unittest.TestCase):
         last = self.emu.admin("GET", "credentials")
         self.assertNotEqual(json.dumps(first, sort_keys=True), json.dumps(last, sort_keys=True))
         self.assertIn("SCRIPT-END", self.job_log("emr_creds"))
-        outcomes = self.calls()["outcomes"]
+        calls = self.calls()
+        self.assertGreaterEqual(calls["calls"].get("container.credentials", 0), 2, calls["calls"])
+        outcomes = calls["outcomes"]
         self.assertFalse(any(str(c) == "403" for st in outcomes.values() for c in st), outcomes)
 
 
