@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/number_syntax.h"
+
 namespace azx {
 namespace {
 
@@ -128,30 +130,7 @@ double stringToNumber(const std::u16string& text) {
   }
   size_t i = 0;
   if (s[i] == '+' || s[i] == '-') ++i;
-  size_t digits = 0;
-  while (i < s.size() && isDigit(s[i])) {
-    ++i;
-    ++digits;
-  }
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && isDigit(s[i])) {
-      ++i;
-      ++digits;
-    }
-  }
-  if (digits == 0) return kNaN;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    size_t expDigits = 0;
-    while (i < s.size() && isDigit(s[i])) {
-      ++i;
-      ++expDigits;
-    }
-    if (expDigits == 0) return kNaN;
-  }
-  if (i != s.size()) return kNaN;
+  if (!scanDecimalNumber(s, i) || i != s.size()) return kNaN;
   return std::strtod(s.c_str(), nullptr);
 }
 

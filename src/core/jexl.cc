@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/number_syntax.h"
+
 namespace azx {
 namespace {
 
@@ -271,29 +273,7 @@ bool parseJavaDouble(std::string_view input, double& out) {
     return true;
   }
   size_t start = i;
-  size_t digits = 0;
-  while (i < s.size() && isAsciiDigit(s[i])) {
-    ++i;
-    ++digits;
-  }
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && isAsciiDigit(s[i])) {
-      ++i;
-      ++digits;
-    }
-  }
-  if (digits == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    size_t expDigits = 0;
-    while (i < s.size() && isAsciiDigit(s[i])) {
-      ++i;
-      ++expDigits;
-    }
-    if (expDigits == 0) return false;
-  }
+  if (!scanDecimalNumber(s, i)) return false;
   size_t numberEnd = i;
   if (i < s.size() && (s[i] == 'f' || s[i] == 'F' || s[i] == 'd' || s[i] == 'D')) ++i;
   if (i != s.size()) return false;
