@@ -272,7 +272,7 @@ def bench_startup(binary, db, base, starts, fresh):
     extra = {"executor.activate.on.start": "true", "executor.shutdown.linger.ms": "0",
              "mysql.numconnections": "10"}
     port = free_port()
-    samples, logs = [], None
+    samples, logs, stop_failures = [], None, []
     dbconn = db.connect()
     try:
         for i in range(starts):
@@ -285,12 +285,19 @@ def bench_startup(binary, db, base, starts, fresh):
             try:
                 samples.append(launch.start_timed(port, dbconn))
             finally:
-                rc = launch.stop()
+                t_stop = time.monotonic()
+                rc = launch.stop(timeout=10.0)
+                stop_ms = (time.monotonic() - t_stop) * 1e3
             with open(os.path.join(launch.ep.workdir, "executor.out"), errors="replace") as f:
-                samples[-1]["marks"] = log_breakdown(f.read(), samples[-1]["wall_spawned_ns"],
-                                                     samples[-1]["wall_ready_ns"])
+                text = f.read()
+            samples[-1]["marks"] = log_breakdown(text, samples[-1]["wall_spawned_ns"],
+                                                 samples[-1]["wall_ready_ns"])
+            samples[-1]["stop_ms"] = stop_ms
             if rc not in (0, -signal.SIGTERM):
-                print("  warning: executor exited with %s" % rc, file=sys.stderr)
+                print("  warning: start %d: executor exited with %s after SIGTERM (%.0f ms)"
+                      % (i, rc, stop_ms), file=sys.stderr)
+                stop_failures.append({"start": i, "rc": rc, "stop_ms": round(stop_ms),
+                                      "log_tail": text.splitlines()[-15:]})
             with open(os.path.join(launch.ep.workdir, "executor.out"), errors="replace") as f:
                 logs = f.read()
     finally:
@@ -305,6 +312,8 @@ def bench_startup(binary, db, base, starts, fresh):
                                                                 if k in s["marks"]), 1)
                                     for k in samples[0]["marks"]},
             "samples_ms": [round(x, 2) for x in ready],
+            "sigterm_to_exit_ms": summary([s["stop_ms"] for s in samples]),
+            "stop_failures": stop_failures,
             "at_ready_cpu_ms": summary([s["sched"]["cpu_ms"] for s in samples if s["sched"]]),
             "at_ready_runqueue_wait_ms": summary([s["sched"]["runqueue_wait_ms"]
                                                   for s in samples if s["sched"]]),

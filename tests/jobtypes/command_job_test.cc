@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -162,6 +163,43 @@ TEST_F(CommandJobTest, BlacklistedEffectiveUserIsRefused) {
   });
   loop_.runUntil([&] { return r.done; });
   EXPECT_EQ(r.result.error, "Not permitted to proxy as 'root' through Azkaban");
+}
+
+TEST_F(CommandJobTest, ExecuteAsUserSwitchesToTheEffectiveUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+  auto nobody = lookupUser("nobody");
+  if (!nobody) GTEST_SKIP() << "no user 'nobody' on this host";
+  JobContext c = context({{"command", "id -un"}, {"user.to.proxy", "nobody"}});
+  c.sysProps->put("execute.as.user", "true");
+  c.sysProps->put("azkaban.group.name", "nogroup");
+  std::filesystem::permissions(dir_, std::filesystem::perms::all);
+  CommandJob job(std::move(c), {});
+  Outcome r;
+  job.start([&](JobResult result) {
+    r.result = std::move(result);
+    r.done = true;
+  });
+  loop_.runUntil([&] { return r.done; });
+  ASSERT_TRUE(r.result.succeeded) << r.result.error;
+  EXPECT_TRUE(logger_.contains("effective user is: nobody"));
+  // The process printed its own user name: it ran as nobody, not as root.
+  bool printed = false;
+  for (const auto& line : logger_.lines) printed |= line == "nobody";
+  EXPECT_TRUE(printed);
+}
+
+TEST_F(CommandJobTest, ConfiguredBlacklistIsHonoured) {
+  JobContext c = context({{"command", "true"}, {"user.to.proxy", "svc"}});
+  c.sysProps->put("execute.as.user", "true");
+  c.sysProps->put("azkaban.server.blacklist.users", "root,azkaban,svc");
+  CommandJob job(std::move(c), {});
+  Outcome r;
+  job.start([&](JobResult result) {
+    r.result = std::move(result);
+    r.done = true;
+  });
+  loop_.runUntil([&] { return r.done; });
+  EXPECT_EQ(r.result.error, "Not permitted to proxy as 'svc' through Azkaban");
 }
 
 }  // namespace

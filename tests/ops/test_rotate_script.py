@@ -216,7 +216,9 @@ class RotateScriptTest(unittest.TestCase):
         self.assertIn("is not <family>:<revision>", p.stderr)
 
     def test_full_rotation(self):
-        self.start(services(executor_running=1, webserver_running=2))
+        # 4 s per task: the services take ~12 s to stop, so the stop wait really polls even when
+        # each aws CLI run takes seconds.
+        self.start(services(executor_running=3, webserver_running=3), converge_ms=4000)
         p = self.run_script()
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
@@ -237,6 +239,9 @@ class RotateScriptTest(unittest.TestCase):
             if r["api"] == "DescribeServices":
                 last_seen[r["request"]["services"][0]] = r["response"]["services"][0]["runningCount"]
         self.assertEqual(last_seen, {EXECUTOR: 0, WEBSERVER: 0})
+        seen_running = [r["response"]["services"][0]["runningCount"] for r in self.proxy.calls()[:invoke]
+                        if r["api"] == "DescribeServices"]
+        self.assertTrue(any(seen_running), f"the stop wait never saw a running task: {seen_running}")
         start_web = max(i for i, a in enumerate(apis) if a == "UpdateService")
         between = [r for r in self.proxy.calls()[invoke + 1:start_web] if r["api"] == "DescribeServices"]
         self.assertTrue(between, "no describe-services while waiting for the executor")

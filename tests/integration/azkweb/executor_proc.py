@@ -64,7 +64,7 @@ class ExecutorProcess:
     directory, as with the stock scripts.
     """
 
-    def __init__(self, binary, db, base_dir, name="exec", poll=False, extra=None):
+    def __init__(self, binary, db, base_dir, name="exec", poll=False, extra=None, env=None):
         self.binary = binary
         self.db = db
         self.workdir = os.path.join(base_dir, name)
@@ -72,6 +72,8 @@ class ExecutorProcess:
         self.portfile = os.path.join(self.workdir, "executor.port")
         self.poll = poll
         self.extra = dict(extra or {})
+        # Environment of the executor process; None inherits the test's environment.
+        self.env = None if env is None else dict(env)
         self.proc = None
         self.port = None
         self.host = "127.0.0.1"
@@ -106,8 +108,9 @@ class ExecutorProcess:
             os.unlink(self.portfile)
         self._out = open(os.path.join(self.workdir, "executor.out"), "ab")
         self.proc = subprocess.Popen([self.binary, "serve", "--conf", self.confdir],
-                                     cwd=self.workdir, stdout=self._out, stderr=subprocess.STDOUT,
-                                     start_new_session=True, preexec_fn=die_with_parent)
+                                     cwd=self.workdir, env=self.env, stdout=self._out,
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
