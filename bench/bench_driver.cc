@@ -83,9 +83,10 @@ int runMeasure(char* const argv[], const char* stdoutPath) {
   if (fd >= 0) close(fd);
   auto ms = [](const timeval& tv) { return tv.tv_sec * 1000.0 + tv.tv_usec / 1000.0; };
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::printf("{\"wall_ms\": %.3f, \"maxrss_kb\": %ld, \"user_ms\": %.3f, \"sys_ms\": %.3f, "
-              "\"exit\": %d}\n",
-              wall, usage.ru_maxrss, ms(usage.ru_utime), ms(usage.ru_stime), code);
+  std::printf(
+      "{\"wall_ms\": %.3f, \"maxrss_kb\": %ld, \"user_ms\": %.3f, \"sys_ms\": %.3f, "
+      "\"exit\": %d}\n",
+      wall, usage.ru_maxrss, ms(usage.ru_utime), ms(usage.ru_stime), code);
   return 0;
 }
 
@@ -94,8 +95,8 @@ std::vector<long> parseStages(const std::string& text) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                     : comma - start);
+    std::string part =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     char* end = nullptr;
     long n = std::strtol(part.c_str(), &end, 10);
     if (part.empty() || *end != '\0' || n <= 0) die("bad --stages '" + text + "'");

@@ -53,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nlohmann::json reply = azx::api::handleExecutorRequest(params, backend);
   // Every reply is an object; a failure always carries a non-empty string.
   if (!reply.is_object()) __builtin_trap();
-  if (reply.contains("error") && (!reply["error"].is_string() || reply["error"].get<std::string>().empty())) {
+  if (reply.contains("error") &&
+      (!reply["error"].is_string() || reply["error"].get<std::string>().empty())) {
     __builtin_trap();
   }
   (void)reply.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);

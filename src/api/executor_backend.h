@@ -1,11 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/result.h"
 #include "core/status.h"
@@ -53,8 +52,7 @@ class ExecutorBackend {
   virtual Result<FileSlice> readMetadata(int execId, const std::string& jobId, int attempt,
                                          int64_t offset, int64_t length) = 0;
   // The attachment file's JSON, or null when the job wrote none.
-  virtual Result<nlohmann::json> attachments(int execId, const std::string& jobId,
-                                             int attempt) = 0;
+  virtual Result<nlohmann::json> attachments(int execId, const std::string& jobId, int attempt) = 0;
   // Status and update time of a running or recently finished execution.
   virtual std::optional<std::pair<Status, int64_t>> status(int execId) = 0;
 

@@ -41,11 +41,11 @@ HttpServer::~HttpServer() { stop(); }
 
 Result<int> HttpServer::start() {
   if (options_.tlsCert && options_.tlsKey) {
-    auto tls = std::make_unique<httplib::SSLServer>(options_.tlsCert->c_str(),
-                                                    options_.tlsKey->c_str());
+    auto tls =
+        std::make_unique<httplib::SSLServer>(options_.tlsCert->c_str(), options_.tlsKey->c_str());
     if (!tls->is_valid()) {
-      return Error{"cannot load the TLS certificate '" + options_.tlsCert->string() +
-                   "' or key '" + options_.tlsKey->string() + "'"};
+      return Error{"cannot load the TLS certificate '" + options_.tlsCert->string() + "' or key '" +
+                   options_.tlsKey->string() + "'"};
     }
     server_ = std::move(tls);
   } else {
@@ -86,7 +86,8 @@ Result<int> HttpServer::start() {
 
   if (options_.port > 0) {
     if (!server_->bind_to_port(options_.bindAddress.c_str(), options_.port)) {
-      return Error{"cannot listen on " + options_.bindAddress + ":" + std::to_string(options_.port)};
+      return Error{"cannot listen on " + options_.bindAddress + ":" +
+                   std::to_string(options_.port)};
     }
     port_ = options_.port;
   } else {

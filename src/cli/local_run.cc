@@ -101,7 +101,8 @@ std::string withFile(const flow::Project& project, const std::string& message) {
 }
 
 void printErrors(const flow::Project& project) {
-  for (const auto& error : project.errors) std::cerr << "error: " << withFile(project, error) << "\n";
+  for (const auto& error : project.errors)
+    std::cerr << "error: " << withFile(project, error) << "\n";
 }
 
 std::vector<flow::DisabledJob> parseDisabled(const std::vector<std::string>& names) {
@@ -119,8 +120,9 @@ std::vector<flow::DisabledJob> parseDisabled(const std::vector<std::string>& nam
         level->push_back(flow::DisabledJob{parts[i], {}});
         break;
       }
-      auto it = std::find_if(level->begin(), level->end(),
-                             [&](const auto& d) { return d.id == parts[i] && !d.children.empty(); });
+      auto it = std::find_if(level->begin(), level->end(), [&](const auto& d) {
+        return d.id == parts[i] && !d.children.empty();
+      });
       if (it == level->end()) {
         level->push_back(flow::DisabledJob{parts[i], {}});
         it = std::prev(level->end());
@@ -135,10 +137,10 @@ void copyProject(const std::filesystem::path& from, const std::filesystem::path&
   std::error_code ec;
   std::filesystem::create_directories(to, ec);
   // Hard links where possible (as Azkaban links its project cache), copies otherwise.
-  std::filesystem::copy(from, to,
-                        std::filesystem::copy_options::recursive |
-                            std::filesystem::copy_options::create_hard_links,
-                        ec);
+  std::filesystem::copy(
+      from, to,
+      std::filesystem::copy_options::recursive | std::filesystem::copy_options::create_hard_links,
+      ec);
   if (ec) {
     ec.clear();
     std::filesystem::copy(from, to,
@@ -160,7 +162,8 @@ void collectNodes(const flow::ExecutableNode& flowNode, nlohmann::json& out) {
 
 int validateProject(const ValidateOptions& options) {
   auto registry = builtinRegistry();
-  auto dataDir = std::filesystem::temp_directory_path() / ("azx-validate-" + std::to_string(getpid()));
+  auto dataDir =
+      std::filesystem::temp_directory_path() / ("azx-validate-" + std::to_string(getpid()));
   auto loaded = openProject(options.project, dataDir, registry);
   std::error_code ec;
   if (!loaded) {
@@ -214,7 +217,8 @@ int runLocal(const RunOptions& options) {
   auto registry = builtinRegistry();
   std::error_code ec;
   std::filesystem::create_directories(options.dataDir, ec);
-  if (ec) return fail("cannot create data directory '" + options.dataDir.string() + "': " + ec.message());
+  if (ec)
+    return fail("cannot create data directory '" + options.dataDir.string() + "': " + ec.message());
   auto loaded = openProject(options.project, options.dataDir, registry);
   if (!loaded) return fail(loaded.error().message);
   const flow::Project& project = *loaded->project;
@@ -234,8 +238,8 @@ int runLocal(const RunOptions& options) {
   } else {
     std::string list;
     for (const auto& f : flows) list += (list.empty() ? "" : ", ") + f;
-    return fail("project has " + std::to_string(flows.size()) +
-                " flows; choose one with --flow (" + list + ")");
+    return fail("project has " + std::to_string(flows.size()) + " flows; choose one with --flow (" +
+                list + ")");
   }
 
   flow::ExecutionOptions execOptions;
@@ -280,8 +284,8 @@ int runLocal(const RunOptions& options) {
   if (!plugins->dirExists()) {
     // Without a plugin directory Azkaban's command jobs would need the setuid helper; local
     // runs behave like the stock distribution's commonprivate.properties instead.
-    auto stock = std::filesystem::temp_directory_path() /
-                 ("azx-stock-plugins-" + std::to_string(getpid()));
+    auto stock =
+        std::filesystem::temp_directory_path() / ("azx-stock-plugins-" + std::to_string(getpid()));
     std::filesystem::create_directories(stock, ec);
     FILE* f = fopen((stock / "commonprivate.properties").c_str(), "w");
     if (f) {

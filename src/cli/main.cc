@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   runCmd->add_option("--disable", run.disabled, "Job to disable, nested as emb:job (repeatable)");
   runCmd->add_option("--failure-action", run.failureAction, "finish-current|cancel-all|finish-all")
       ->check(CLI::IsMember({"finish-current", "cancel-all", "finish-all"}));
-  runCmd->add_option("--output", run.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  runCmd->add_option("--output", run.output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
   runCmd->add_option("--data-dir", run.dataDir, "Where the SQLite store and executions live");
   runCmd->add_option("--plugin-dir", run.pluginDir, "Job-type plugin directory");
   runCmd->add_option("--global-props", run.globalProps,

@@ -4,10 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
-
-#include "jobtypes/emr/emr_job.h"
 #include <thread>
 
+#include "jobtypes/emr/emr_job.h"
 #include "server/container_startup.h"
 #include "server/executor_server.h"
 #include "server/server_config.h"
@@ -34,9 +33,8 @@ Result<std::shared_ptr<store::MysqlStore>> openMysql(const server::ServerConfig&
   auto mysql = store::mysqlConfigFromProps(*config.props);
   if (!mysql) return mysql.error();
   spdlog::info("database {}", mysql->describe());
-  auto opened = store::MysqlStore::open(*mysql, [](const std::string& message) {
-    spdlog::warn("database: {}", message);
-  });
+  auto opened = store::MysqlStore::open(
+      *mysql, [](const std::string& message) { spdlog::warn("database: {}", message); });
   if (!opened) return opened.error();
   return std::shared_ptr<store::MysqlStore>(std::move(*opened));
 }
@@ -65,11 +63,13 @@ int serve(const ServeOptions& options) {
   if (!store) return fail(store.error().message);
   auto serverStore = std::dynamic_pointer_cast<store::ServerStore>(*store);
   if (!serverStore) return fail("the MySQL store does not provide the executor tables");
-  server::ExecutorServer server(loaded->config, *store, serverStore,
-                                [](jobtypes::JobTypeRegistry& registry, const server::ServerConfig&) {
-                                  jobtypes::emr::registerEmrJobType(registry);
-                                });
-  if (auto started = server.start(); !started) return fail("start-up failed: " + started.error().message);
+  server::ExecutorServer server(
+      loaded->config, *store, serverStore,
+      [](jobtypes::JobTypeRegistry& registry, const server::ServerConfig&) {
+        jobtypes::emr::registerEmrJobType(registry);
+      });
+  if (auto started = server.start(); !started)
+    return fail("start-up failed: " + started.error().message);
   // Tell a running web server about us once we are active (closes the rotation race of
   // container-and-ops 6, which the Java image left to a single blind attempt).
   std::jthread reload;

@@ -111,7 +111,7 @@ void EventLoop::dispatchOnce(int timeoutMs) {
       continue;
     }
     auto it = watches_.find(id);
-    if (it == watches_.end()) continue;  // unwatched by an earlier callback of this batch
+    if (it == watches_.end()) continue;   // unwatched by an earlier callback of this batch
     auto callback = it->second.callback;  // the callback may unwatch itself
     callback();
   }

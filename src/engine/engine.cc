@@ -5,7 +5,8 @@ namespace azx::engine {
 // Lets a pipelined execution see the execution it waits for, while that one runs or after.
 class Engine::PipelineLink final : public PipelineView {
  public:
-  PipelineLink(const Engine& engine, int watchedExecId) : engine_(engine), watched_(watchedExecId) {}
+  PipelineLink(const Engine& engine, int watchedExecId)
+      : engine_(engine), watched_(watchedExecId) {}
 
   std::optional<Status> nodeStatus(const std::string& nestedId) const override {
     const flow::ExecutableNode* node = find(nestedId);

@@ -39,7 +39,8 @@ FlowRunner::FlowRunner(FlowRunnerDeps deps, std::unique_ptr<flow::ExecutableFlow
   std::error_code ec;
   std::filesystem::create_directories(executionDir_, ec);
   const std::string rootId = flow_->flowId();
-  flowLogPath_ = executionDir_ / ("_flow." + std::to_string(flow_->executionId) + "." + rootId + ".log");
+  flowLogPath_ =
+      executionDir_ / ("_flow." + std::to_string(flow_->executionId) + "." + rootId + ".log");
   std::filesystem::remove(flowLogPath_, ec);  // created truncated, as Azkaban does
   log_ = std::make_unique<LogFile>(flowLogPath_, std::to_string(flow_->executionId) + "." + rootId,
                                    *deps_.clock);
@@ -103,7 +104,8 @@ void FlowRunner::start() {
   updateFlow();
   // Flow 2.0 keeps its config in the YAML file named by the flow-props entry: there are no
   // shared .properties files to load (Azkaban's loadAllProperties is 1.0 only).
-  if (flow_->azkabanFlowVersion < 2.0) sharedProps_ = propsSource_->loadSharedProps(root.properties);
+  if (flow_->azkabanFlowVersion < 2.0)
+    sharedProps_ = propsSource_->loadSharedProps(root.properties);
   emit(EventType::FlowStarted, root);
 
   log_->info("Starting flows");
@@ -350,7 +352,8 @@ void FlowRunner::startQueuedRunners() {
 
 bool FlowRunner::retryJobIfPossible(flow::ExecutableNode& node) {
   if (node.isFlow()) return false;
-  auto retries = node.inputProps ? node.inputProps->getLong("retries") : std::optional<long long>(0);
+  auto retries =
+      node.inputProps ? node.inputProps->getLong("retries") : std::optional<long long>(0);
   if (node.inputProps && node.inputProps->contains("retries") && !retries) {
     // Azkaban's getInt throws here and the whole execution ends FAILED (flow-semantics 2.6).
     failFlow("Invalid retries value for job " + node.id);
@@ -749,7 +752,8 @@ std::vector<std::string> FlowRunner::pipelineWatchList(const flow::ExecutableNod
     for (const flow::ExecutableNode* start : n.startNodes()) addStarts(*start);
   };
   for (const auto& id : children) {
-    if (const flow::ExecutableNode* child = level ? level->findChild(id) : nullptr) addStarts(*child);
+    if (const flow::ExecutableNode* child = level ? level->findChild(id) : nullptr)
+      addStarts(*child);
   }
   return watched;
 }

@@ -63,7 +63,9 @@ class FlowRunner final : public JobRunnerHost {
 
   void addListener(ExecutionListener* listener) { listeners_.push_back(listener); }
   // Called once the flow has finished and every listener has seen onFlowFinished.
-  void setOnFinished(std::function<void(FlowRunner&)> callback) { onFinished_ = std::move(callback); }
+  void setOnFinished(std::function<void(FlowRunner&)> callback) {
+    onFinished_ = std::move(callback);
+  }
   void setPipelineView(const PipelineView* view) { pipelineView_ = view; }
 
   void start();
@@ -115,7 +117,8 @@ class FlowRunner final : public JobRunnerHost {
   void endFlow();
   void failFlow(const std::string& reason);
   void retryAllFailures();
-  void resetFailedState(flow::ExecutableNode& flowNode, std::vector<flow::ExecutableNode*>& restart);
+  void resetFailedState(flow::ExecutableNode& flowNode,
+                        std::vector<flow::ExecutableNode*>& restart);
   void updateFlow();
   void emit(EventType type, const flow::ExecutableNode& node);
   std::filesystem::path workingDirFor(const flow::ExecutableNode& node) const;

@@ -166,8 +166,9 @@ Result<std::unique_ptr<jobtypes::Job>> JobRunner::prepare() {
   }
   props.put("azkaban.job.outnodes", joinIds(node_.outNodes));
   props.put("azkaban.job.innodes", joinIds(node_.inNodes));
-  std::string jvmArgs = "'-Dazkaban.flowid=" + parentFlowId + "' '-Dazkaban.execid=" +
-                        std::to_string(flow_.executionId) + "' '-Dazkaban.jobid=" + node_.id + "'";
+  std::string jvmArgs = "'-Dazkaban.flowid=" + parentFlowId +
+                        "' '-Dazkaban.execid=" + std::to_string(flow_.executionId) +
+                        "' '-Dazkaban.jobid=" + node_.id + "'";
   if (auto previous = props.get("jvm.args")) jvmArgs += " " + *previous;
   props.put("jvm.args", jvmArgs);
   props.put("azkaban.job.id", node_.id);
@@ -258,7 +259,8 @@ void JobRunner::onJobDone(jobtypes::JobResult result) {
     if (!killed_) setStatus(Status::Succeeded);
   } else {
     if (!result.error.empty()) log_->error("Job run failed! " + result.error);
-    bool succeedOnFailure = node_.inputProps && node_.inputProps->getBool("job.succeed.on.failure", false);
+    bool succeedOnFailure =
+        node_.inputProps && node_.inputProps->getBool("job.succeed.on.failure", false);
     if (succeedOnFailure) {
       setStatus(Status::FailedSucceeded);
     } else if (killed_) {

@@ -24,7 +24,7 @@ class JobRunnerHost {
   virtual ~JobRunnerHost() = default;
   virtual void onJobEvent(JobRunner& runner, EventType type) = 0;
   virtual void onJobAttemptStarted(JobRunner& runner, const PropsPtr& inputProps) = 0;  // J1
-  virtual void onJobUpdated(JobRunner& runner) = 0;                                      // J2
+  virtual void onJobUpdated(JobRunner& runner) = 0;                                     // J2
   virtual void onJobAttemptFinished(JobRunner& runner,
                                     const std::vector<std::filesystem::path>& logFiles,
                                     const std::optional<std::filesystem::path>& attachment) = 0;
@@ -36,9 +36,9 @@ class JobRunnerHost {
 // Executor-wide settings a job runner needs.
 struct JobRunnerConfig {
   std::optional<std::string> webServerUrl;  // azkaban.webserver.url
-  uint64_t logMaxBytes = 5 * 1024 * 1024;    // job.log.chunk.size
-  int logBackups = 4;                        // job.log.backup.index
-  bool proxyUserLockDown = false;            // proxy.user.lock.down
+  uint64_t logMaxBytes = 5 * 1024 * 1024;   // job.log.chunk.size
+  int logBackups = 4;                       // job.log.backup.index
+  bool proxyUserLockDown = false;           // proxy.user.lock.down
 };
 
 struct JobRunnerDeps {

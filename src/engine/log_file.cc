@@ -188,7 +188,8 @@ void LogFile::roll() {
   };
   std::filesystem::remove(piece(backups_), ec);
   for (int index = backups_ - 1; index >= 1; --index) {
-    if (std::filesystem::exists(piece(index))) std::filesystem::rename(piece(index), piece(index + 1), ec);
+    if (std::filesystem::exists(piece(index)))
+      std::filesystem::rename(piece(index), piece(index + 1), ec);
   }
   if (backups_ > 0) {
     std::filesystem::rename(path_, piece(1), ec);
@@ -212,7 +213,8 @@ std::vector<std::filesystem::path> LogFile::pieces() const {
 std::optional<uint64_t> parseByteSize(const std::string& text) {
   std::string t;
   for (char c : text) {
-    if (!std::isspace(static_cast<unsigned char>(c))) t.push_back(static_cast<char>(std::toupper(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      t.push_back(static_cast<char>(std::toupper(c)));
   }
   if (t.empty()) return std::nullopt;
   uint64_t multiplier = 1;

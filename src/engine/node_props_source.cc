@@ -22,8 +22,9 @@ Result<PropsPtr> ExecutionDirPropsSource::loadNodeProps(const flow::ExecutableNo
   if (!node.jobSource) return PropsPtr{};
   auto path = executionDir_ / *node.jobSource;
   auto loaded = loadPropertiesFile(path, nullptr, path.string());
-  if (!loaded) return loaded.error().withContext("Error loading job file " + *node.jobSource +
-                                                 " for job " + node.id);
+  if (!loaded)
+    return loaded.error().withContext("Error loading job file " + *node.jobSource + " for job " +
+                                      node.id);
   return *loaded;
 }
 

@@ -228,10 +228,11 @@ void StoreRecorder::onFlowFinished(const flow::ExecutableFlow& flow,
     return s.uploadLogFiles(execId, "", 0, {flowLog}, now);
   });
   throttles_.erase(execId);
-  enqueue("completion of execution " + std::to_string(execId), [this, execId](store::ExecutionStore&) {
-    if (onPersisted_) loop_.post([this, execId] { onPersisted_(execId); });
-    return okResult();
-  });
+  enqueue("completion of execution " + std::to_string(execId),
+          [this, execId](store::ExecutionStore&) {
+            if (onPersisted_) loop_.post([this, execId] { onPersisted_(execId); });
+            return okResult();
+          });
 }
 
 }  // namespace azx::engine

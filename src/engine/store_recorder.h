@@ -41,7 +41,9 @@ class StoreRecorder final : public ExecutionListener {
   ~StoreRecorder() override;
 
   // Called on the loop once everything queued for the finished execution is written.
-  void setOnPersisted(std::function<void(int execId)> callback) { onPersisted_ = std::move(callback); }
+  void setOnPersisted(std::function<void(int execId)> callback) {
+    onPersisted_ = std::move(callback);
+  }
   // Blocks until the queue is empty (for shutdown and tests).
   void drain();
   // Failed writes so far (after retries gave up) and retried attempts, for /metrics.

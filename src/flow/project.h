@@ -55,7 +55,7 @@ struct FlowDef {
   // Flow 2.0: the flow's `config` plus type=flow (root or embedded); empty for 1.0.
   PropsPtr config;
   std::vector<FlowPropsEntry> flowProps;  // 1.0: every shared file; 2.0: one entry, the file
-  bool embedded = false;  // 2.0 flows registered from a nested `nodes` list
+  bool embedded = false;                  // 2.0 flows registered from a nested `nodes` list
   std::vector<std::string> successEmails;
   std::vector<std::string> failureEmails;
 

@@ -6,10 +6,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "aws/credentials/providers.h"
@@ -28,7 +28,8 @@ std::optional<std::string> envValue(const std::map<std::string, std::string>& en
   return trim(it->second);
 }
 
-Result<std::shared_ptr<aws::AwsClient>> awsClientFor(const std::map<std::string, std::string>& env) {
+Result<std::shared_ptr<aws::AwsClient>> awsClientFor(
+    const std::map<std::string, std::string>& env) {
   aws::ProviderContext context;
   context.env = [env](const std::string& name) -> std::optional<std::string> {
     auto it = env.find(name);
@@ -56,7 +57,8 @@ std::string base64Decode(const std::string& in) {
 Result<nlohmann::json> getSecretJson(aws::AwsClient& client, const std::string& id) {
   auto reply = client.callJson(aws::services::secretsManager(), "GetSecretValue",
                                nlohmann::json{{"SecretId", id}});
-  if (!reply) return Error{"Secrets Manager GetSecretValue '" + id + "': " + reply.error().describe()};
+  if (!reply)
+    return Error{"Secrets Manager GetSecretValue '" + id + "': " + reply.error().describe()};
   std::string text;
   if (reply->contains("SecretString") && (*reply)["SecretString"].is_string()) {
     text = (*reply)["SecretString"].get<std::string>();
@@ -77,7 +79,8 @@ std::optional<std::string> jsonText(const nlohmann::json& doc, const std::string
   size_t start = 0;
   while (true) {
     size_t dot = dottedPath.find('.', start);
-    std::string key = dottedPath.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string key =
+        dottedPath.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (!at->is_object() || !at->contains(key)) return std::nullopt;
     at = &(*at)[key];
     if (dot == std::string::npos) break;
@@ -94,8 +97,8 @@ void put(ContainerStartup& result, const std::string& key, const std::string& va
 
 }  // namespace
 
-Result<int> syncFromS3(aws::AwsClient& client, const std::string& bucket,
-                       const std::string& prefix, const std::filesystem::path& target) {
+Result<int> syncFromS3(aws::AwsClient& client, const std::string& bucket, const std::string& prefix,
+                       const std::filesystem::path& target) {
   std::string normalized = prefix;
   while (!normalized.empty() && normalized.front() == '/') normalized.erase(0, 1);
   if (!normalized.empty() && normalized.back() != '/') normalized += '/';
@@ -105,7 +108,9 @@ Result<int> syncFromS3(aws::AwsClient& client, const std::string& bucket,
   std::filesystem::create_directories(target, ec);
   do {
     auto page = aws::s3ListObjectsV2(client, bucket, normalized, token);
-    if (!page) return Error{"S3 ListObjectsV2 s3://" + bucket + "/" + normalized + ": " + page.error().describe()};
+    if (!page)
+      return Error{"S3 ListObjectsV2 s3://" + bucket + "/" + normalized + ": " +
+                   page.error().describe()};
     for (const auto& object : page->contents) {
       if (object.key.size() <= normalized.size() || object.key.back() == '/') continue;
       std::filesystem::path relative = object.key.substr(normalized.size());
@@ -118,7 +123,9 @@ Result<int> syncFromS3(aws::AwsClient& client, const std::string& bucket,
         continue;
       }
       auto body = aws::s3GetObject(client, bucket, object.key);
-      if (!body) return Error{"S3 GetObject s3://" + bucket + "/" + object.key + ": " + body.error().describe()};
+      if (!body)
+        return Error{"S3 GetObject s3://" + bucket + "/" + object.key + ": " +
+                     body.error().describe()};
       std::filesystem::create_directories(local.parent_path(), ec);
       std::ofstream out(local, std::ios::binary | std::ios::trunc);
       out << body->body;
@@ -175,9 +182,8 @@ Result<void> writeSelfSignedCertificate(const std::filesystem::path& certFile,
 }
 
 Result<void> reloadExecutorsOnWebServer(const std::string& webServerUrl, const std::string& user,
-                                        const std::string& password, bool verifyTls,
-                                        int attempts, std::chrono::milliseconds interval,
-                                        std::stop_token stop) {
+                                        const std::string& password, bool verifyTls, int attempts,
+                                        std::chrono::milliseconds interval, std::stop_token stop) {
   aws::CurlHttpClient http;
   auto encode = [](const std::string& text) {
     std::string out;
@@ -230,7 +236,8 @@ Result<void> reloadExecutorsOnWebServer(const std::string& webServerUrl, const s
     } else {
       lastError = reply ? "login HTTP " + std::to_string(reply->status) : reply.error().message;
     }
-    spdlog::warn("start-up: reloadExecutors attempt {}/{} failed: {}", attempt, attempts, lastError);
+    spdlog::warn("start-up: reloadExecutors attempt {}/{} failed: {}", attempt, attempts,
+                 lastError);
     if (attempt < attempts) {
       std::mutex m;
       std::condition_variable_any cv;
@@ -258,8 +265,9 @@ Result<ContainerStartup> runContainerStartup(const std::filesystem::path& confDi
   // 1. Configuration from S3.
   if (bucket || prefix) {
     if (!bucket || !prefix) {
-      return Error{"AZKABAN_CONFIG_S3_BUCKET and AZKABAN_CONFIG_S3_PREFIX environment variables "
-                   "must be provided"};
+      return Error{
+          "AZKABAN_CONFIG_S3_BUCKET and AZKABAN_CONFIG_S3_PREFIX environment variables "
+          "must be provided"};
     }
     if (auto ok = needClient(); !ok) return ok.error();
     std::string role = envValue(env, "AZKABAN_ROLE").value_or("exec-server");
@@ -293,7 +301,8 @@ Result<ContainerStartup> runContainerStartup(const std::filesystem::path& confDi
     std::filesystem::create_directories(destination.parent_path(), ec);
     std::filesystem::copy_file(confDir / name, destination,
                                std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) return Error{"cannot place " + name + " at " + destination.string() + ": " + ec.message()};
+    if (ec)
+      return Error{"cannot place " + name + " at " + destination.string() + ": " + ec.message()};
     spdlog::info("start-up: placed {} at {}", name, destination.string());
   }
 
@@ -308,7 +317,8 @@ Result<ContainerStartup> runContainerStartup(const std::filesystem::path& confDi
     if (auto v = jsonText(*secret, "db_name")) put(result, "mysql.database", *v);
     if (auto v = jsonText(*secret, "username")) put(result, "mysql.user", *v);
     if (auto v = jsonText(*secret, "password")) put(result, "mysql.password", *v);
-    if (auto v = jsonText(*secret, "host"); v && !conf->contains("mysql.host")) put(result, "mysql.host", *v);
+    if (auto v = jsonText(*secret, "host"); v && !conf->contains("mysql.host"))
+      put(result, "mysql.host", *v);
     spdlog::info("start-up: database credentials read from secret '{}'", trim(*rdsSecret));
   }
   std::optional<std::string> webServerPort;
@@ -327,7 +337,8 @@ Result<ContainerStartup> runContainerStartup(const std::filesystem::path& confDi
     std::string base = trim(*url);
     auto schemeEnd = base.find("://");
     auto hostPart = schemeEnd == std::string::npos ? base : base.substr(schemeEnd + 3);
-    if (hostPart.find(':') == std::string::npos) put(result, "azkaban.webserver.url", base + ":" + *webServerPort);
+    if (hostPart.find(':') == std::string::npos)
+      put(result, "azkaban.webserver.url", base + ":" + *webServerPort);
   }
   if (auto user = conf->get("azkaban.webserver.user")) result.webServerUser = trim(*user);
   if (auto password = conf->get("azkaban.webserver.password")) result.webServerPassword = *password;

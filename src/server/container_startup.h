@@ -33,8 +33,8 @@ Result<ContainerStartup> runContainerStartup(const std::filesystem::path& confDi
 
 // s3 sync semantics: every object under `prefix` lands below `target` (sub-paths kept); objects
 // missing locally or differing in size are downloaded; local files are never deleted.
-Result<int> syncFromS3(aws::AwsClient& client, const std::string& bucket,
-                       const std::string& prefix, const std::filesystem::path& target);
+Result<int> syncFromS3(aws::AwsClient& client, const std::string& bucket, const std::string& prefix,
+                       const std::filesystem::path& target);
 
 // A fresh RSA key and a self-signed certificate (CN=azkaban, 30 days) as PEM files.
 Result<void> writeSelfSignedCertificate(const std::filesystem::path& certFile,
@@ -44,8 +44,8 @@ Result<void> writeSelfSignedCertificate(const std::filesystem::path& certFile,
 // Logs into the web server (`action=login`) and asks it to reload its executor list
 // (`/executor?ajax=reloadExecutors`), retrying `attempts` times unless `stop` is requested.
 Result<void> reloadExecutorsOnWebServer(const std::string& webServerUrl, const std::string& user,
-                                        const std::string& password, bool verifyTls,
-                                        int attempts, std::chrono::milliseconds interval,
+                                        const std::string& password, bool verifyTls, int attempts,
+                                        std::chrono::milliseconds interval,
                                         std::stop_token stop = {});
 
 }  // namespace azx::server

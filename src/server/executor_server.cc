@@ -71,8 +71,8 @@ class LoggingAlerter final : public engine::Alerter {
   }
   void alertOnError(const flow::ExecutableFlow& flow,
                     const std::vector<std::string>& reasons) override {
-    spdlog::warn("alert: execution {} of flow {} finished {} ({})", flow.executionId,
-                 flow.flowId(), toString(flow.root.status), reasons.empty() ? "" : reasons[0]);
+    spdlog::warn("alert: execution {} of flow {} finished {} ({})", flow.executionId, flow.flowId(),
+                 toString(flow.root.status), reasons.empty() ? "" : reasons[0]);
   }
   void alertOnSuccess(const flow::ExecutableFlow& flow) override {
     spdlog::info("alert: execution {} of flow {} succeeded", flow.executionId, flow.flowId());
@@ -185,7 +185,8 @@ Result<void> ExecutorServer::start() {
   port_ = *bound;
   host_ = executorHostName(config_.hostname);
   if (host_.size() > 64) {
-    return Error{"host name '" + host_ + "' is longer than executors.host (64 characters); set "
+    return Error{"host name '" + host_ +
+                 "' is longer than executors.host (64 characters); set "
                  "azkaban.server.hostname"};
   }
   spdlog::info("listening on port {} as {}", port_, host_);
@@ -200,9 +201,7 @@ Result<void> ExecutorServer::start() {
     if (auto activated = setActive(true); !activated) return activated;
     spdlog::info("activated at start (executor.activate.on.start)");
   }
-  loop_.post([this] {
-    loop_.addTimer(std::chrono::seconds(60), [this] { cleanFinished(); });
-  });
+  loop_.post([this] { loop_.addTimer(std::chrono::seconds(60), [this] { cleanFinished(); }); });
   if (config_.pollModel) poller_ = std::jthread([this](std::stop_token s) { pollLoop(s); });
   housekeeping_ = std::jthread([this](std::stop_token s) { housekeepingLoop(s); });
   return okResult();
@@ -231,7 +230,8 @@ Result<void> ExecutorServer::execute(int execId) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (accepted_.count(execId) > 0) return okResult();  // re-dispatch of a running execution
     if (!accepting_) {
-      return Error{"Azkaban executor can't execute any more flows. The executor is being shut down."};
+      return Error{
+          "Azkaban executor can't execute any more flows. The executor is being shut down."};
     }
     accepted_.insert(execId);
   }
@@ -347,7 +347,9 @@ void ExecutorServer::cleanFinished() {
 // ---- actions on running executions ----
 
 namespace {
-Error notRunning(int execId) { return Error{"Execution " + std::to_string(execId) + " is not running."}; }
+Error notRunning(int execId) {
+  return Error{"Execution " + std::to_string(execId) + " is not running."};
+}
 }  // namespace
 
 Result<void> ExecutorServer::cancel(int execId, const std::string& user) {
@@ -523,9 +525,8 @@ api::ExecutorStatistics ExecutorServer::statistics(bool /*fresh*/) {
     stats.remainingMemoryPercent = 100.0 * static_cast<double>(mem.freeKb) / mem.totalKb;
     stats.remainingMemoryInMB = mem.freeKb / 1024;
   }
-  int assigned = runOnLoop([this] {
-    return runningFlows_ + static_cast<int>(waitingForFlowThread_.size());
-  });
+  int assigned =
+      runOnLoop([this] { return runningFlows_ + static_cast<int>(waitingForFlowThread_.size()); });
   stats.numberOfAssignedFlows = assigned;
   stats.remainingFlowCapacity = config_.flowThreads - assigned;
   stats.lastDispatchedTime = lastDispatched_;
@@ -558,7 +559,8 @@ std::string ExecutorServer::prometheusMetrics() {
   std::ostringstream out;
   runOnLoop([&] {
     int jobs = 0;
-    for (auto* runner : engine_->running()) jobs += static_cast<int>(runner->activeRunners().size());
+    for (auto* runner : engine_->running())
+      jobs += static_cast<int>(runner->activeRunners().size());
     out << "# HELP azkaban_executor_running_flows Executions running on this executor.\n"
         << "# TYPE azkaban_executor_running_flows gauge\n"
         << "azkaban_executor_running_flows " << engine_->running().size() << "\n"
@@ -606,7 +608,8 @@ void ExecutorServer::housekeepingLoop(std::stop_token stop) {
   std::condition_variable_any cv;
   while (!stop.stop_requested()) {
     std::unique_lock<std::mutex> lock(m);
-    cv.wait_for(lock, stop, std::chrono::seconds(config_.healIntervalSeconds), [] { return false; });
+    cv.wait_for(lock, stop, std::chrono::seconds(config_.healIntervalSeconds),
+                [] { return false; });
     if (stop.stop_requested() || !config_.healOwnRow || !accepting_) continue;
     auto row = serverStore_->fetchExecutor(host_, port_);
     if (!row) continue;  // the database is away; try again next round
@@ -627,8 +630,7 @@ void ExecutorServer::pollLoop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(config_.pollingIntervalMs));
     if (!accepting_ || stop.stop_requested()) continue;
-    if (config_.pollingRequireFlowThreads &&
-        runningCount() >= config_.flowThreads) {
+    if (config_.pollingRequireFlowThreads && runningCount() >= config_.flowThreads) {
       continue;
     }
     if (config_.pollingMinFreeMemoryGb > 0 &&
@@ -685,7 +687,8 @@ int ExecutorServer::waitAndShutDown() {
   accepting_ = false;
   poller_ = {};
   // 2. Let running flows finish within the grace time.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.shutdownGraceSeconds);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(config_.shutdownGraceSeconds);
   {
     std::unique_lock<std::mutex> lock(stopMutex_);
     while (runningCount() > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -699,8 +702,8 @@ int ExecutorServer::waitAndShutDown() {
       for (auto* runner : engine_->running()) runner->kill("azkaban-executor-shutdown");
       return 0;
     });
-    auto killDeadline = std::chrono::steady_clock::now() +
-                        std::chrono::seconds(config_.killGraceSeconds + 30);
+    auto killDeadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(config_.killGraceSeconds + 30);
     std::unique_lock<std::mutex> lock(stopMutex_);
     while (runningCount() > 0 && std::chrono::steady_clock::now() < killDeadline) {
       stopCv_.wait_for(lock, std::chrono::milliseconds(200));

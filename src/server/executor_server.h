@@ -52,8 +52,8 @@ class ExecutorServer final : public api::ExecutorBackend {
   Result<void> retryFailures(int execId, const std::string& user) override;
   std::vector<nlohmann::json> update(const std::vector<int>& execIds,
                                      const std::vector<int64_t>& updateTimes) override;
-  Result<api::FileSlice> readLog(int execId, const std::string& jobId, int attempt,
-                                 int64_t offset, int64_t length) override;
+  Result<api::FileSlice> readLog(int execId, const std::string& jobId, int attempt, int64_t offset,
+                                 int64_t length) override;
   Result<api::FileSlice> readMetadata(int execId, const std::string& jobId, int attempt,
                                       int64_t offset, int64_t length) override;
   Result<nlohmann::json> attachments(int execId, const std::string& jobId, int attempt) override;
@@ -116,7 +116,7 @@ class ExecutorServer final : public api::ExecutorBackend {
   std::atomic<int64_t> lastDispatched_{0};
   std::atomic<int> ownId_{-1};
 
-  std::mutex mutex_;  // guards accepted_
+  std::mutex mutex_;        // guards accepted_
   std::set<int> accepted_;  // preparing, queued or running (not yet persisted)
 
   // Loop-thread state.

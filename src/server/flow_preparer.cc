@@ -176,7 +176,8 @@ void FlowPreparer::cleanCache(uint64_t incomingBytes) {
   if (!config_.projectCacheSizeFraction) return;
   struct statvfs fs {};
   if (statvfs(config_.projectDir.c_str(), &fs) != 0) return;
-  const double limit = static_cast<double>(fs.f_blocks) * fs.f_frsize * *config_.projectCacheSizeFraction;
+  const double limit =
+      static_cast<double>(fs.f_blocks) * fs.f_frsize * *config_.projectCacheSizeFraction;
   struct Entry {
     std::filesystem::path dir;
     uint64_t size;

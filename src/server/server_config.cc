@@ -148,8 +148,7 @@ Result<LoadedConfig> loadServerConfig(const std::filesystem::path& confDir,
         }
       }
       envLevel->put(key, value);
-      loaded.warnings.push_back("environment variable " + name + " sets unknown key '" + key +
-                                "'");
+      loaded.warnings.push_back("environment variable " + name + " sets unknown key '" + key + "'");
     } else {
       envLevel->put(it->second, value);
     }

@@ -53,13 +53,13 @@ struct ServerConfig {
   std::filesystem::path storageLocalBaseDir = "./local/storage";
 
   // Beyond 3.81 (all default to the Java behaviour except where the README says why)
-  bool activateOnStart = false;            // executor.activate.on.start
-  bool deleteRowOnShutdown = true;         // executor.shutdown.delete.row
-  int shutdownGraceSeconds = 300;          // executor.shutdown.grace.seconds
-  int finishedRetentionSeconds = 120;      // executor.finished.retention.seconds
-  bool healOwnRow = false;                 // executor.row.heal
-  int healIntervalSeconds = 30;            // executor.row.heal.interval.seconds
-  int killGraceSeconds = 30;               // executor.job.kill.grace.seconds
+  bool activateOnStart = false;        // executor.activate.on.start
+  bool deleteRowOnShutdown = true;     // executor.shutdown.delete.row
+  int shutdownGraceSeconds = 300;      // executor.shutdown.grace.seconds
+  int finishedRetentionSeconds = 120;  // executor.finished.retention.seconds
+  bool healOwnRow = false;             // executor.row.heal
+  int healIntervalSeconds = 30;        // executor.row.heal.interval.seconds
+  int killGraceSeconds = 30;           // executor.job.kill.grace.seconds
 };
 
 // Keys with a meaning to this executor (for the environment mapping and unknown-key warnings).

@@ -14,7 +14,9 @@ class FakeBackend final : public ExecutorBackend {
   }
   Result<void> cancel(int execId, const std::string& user) override {
     calls.push_back("cancel " + std::to_string(execId) + " " + user);
-    return running ? okResult() : Result<void>(Error{"Execution " + std::to_string(execId) + " is not running."});
+    return running
+               ? okResult()
+               : Result<void>(Error{"Execution " + std::to_string(execId) + " is not running."});
   }
   Result<void> pause(int execId, const std::string& user) override {
     calls.push_back("pause " + std::to_string(execId) + " " + user);
@@ -85,7 +87,8 @@ nlohmann::json call(FakeBackend& backend, Params params) {
 
 TEST(ExecutorApi, MissingActionIsTheFirstCheck) {
   FakeBackend backend;
-  EXPECT_EQ(call(backend, {{"execid", "1"}}), nlohmann::json({{"error", "Parameter action not set"}}));
+  EXPECT_EQ(call(backend, {{"execid", "1"}}),
+            nlohmann::json({{"error", "Parameter action not set"}}));
 }
 
 TEST(ExecutorApi, UnknownActionWithoutExecIdAsksForExecId) {
@@ -116,7 +119,8 @@ TEST(ExecutorApi, ExecuteRepliesEmptyObjectOrError) {
 
 TEST(ExecutorApi, CancelNeedsUserButAcceptsEmpty) {
   FakeBackend backend;
-  EXPECT_EQ(call(backend, {{"action", "cancel"}, {"execid", "4"}})["error"], "user has not been set");
+  EXPECT_EQ(call(backend, {{"action", "cancel"}, {"execid", "4"}})["error"],
+            "user has not been set");
   EXPECT_EQ(call(backend, {{"action", "cancel"}, {"execid", "4"}, {"user", ""}}),
             nlohmann::json({{"status", "success"}}));
   backend.running = false;
@@ -134,7 +138,8 @@ TEST(ExecutorApi, UpdateParsesJsonArraysAndReportsMissingFlows) {
   ASSERT_TRUE(reply["updated"].is_array());
   ASSERT_EQ(reply["updated"].size(), 2u);
   EXPECT_EQ(reply["updated"][0]["executionId"], 1042);
-  EXPECT_EQ(reply["updated"][1], nlohmann::json({{"error", "Flow does not exist"}, {"executionId", 404}}));
+  EXPECT_EQ(reply["updated"][1],
+            nlohmann::json({{"error", "Flow does not exist"}, {"executionId", 404}}));
   EXPECT_EQ(call(backend, {{"action", "update"}, {"executionId", "[1]"}})["error"],
             "Missing required parameter 'updatetime'.");
   EXPECT_TRUE(call(backend, {{"action", "update"}, {"executionId", "[1"}, {"updatetime", "[1]"}})
@@ -143,13 +148,22 @@ TEST(ExecutorApi, UpdateParsesJsonArraysAndReportsMissingFlows) {
 
 TEST(ExecutorApi, LogSelectsFlowOrJobAndDefaultsAttempt) {
   FakeBackend backend;
-  auto flow = call(backend, {{"action", "log"}, {"execid", "1"}, {"type", "flow"}, {"offset", "0"},
-                             {"length", "100"}});
+  auto flow = call(
+      backend,
+      {{"action", "log"}, {"execid", "1"}, {"type", "flow"}, {"offset", "0"}, {"length", "100"}});
   EXPECT_EQ(flow, nlohmann::json({{"offset", 0}, {"length", 3}, {"data", "abc"}}));
-  call(backend, {{"action", "log"}, {"execid", "1"}, {"type", "job"}, {"jobId", "sub:jobB"},
-                 {"attempt", "x"}, {"offset", "10"}, {"length", "5"}});
+  call(backend, {{"action", "log"},
+                 {"execid", "1"},
+                 {"type", "job"},
+                 {"jobId", "sub:jobB"},
+                 {"attempt", "x"},
+                 {"offset", "10"},
+                 {"length", "5"}});
   EXPECT_EQ(backend.calls.back(), "log sub:jobB 0 10");
-  EXPECT_EQ(call(backend, {{"action", "log"}, {"execid", "1"}, {"type", "job"}, {"offset", "0"},
+  EXPECT_EQ(call(backend, {{"action", "log"},
+                           {"execid", "1"},
+                           {"type", "job"},
+                           {"offset", "0"},
                            {"length", "1"}})["error"],
             "Missing required parameter 'jobId'.");
 }
@@ -169,8 +183,9 @@ TEST(ExecutorApi, ModifyExecutionNeedsTypeAndIgnoresOthers) {
   FakeBackend backend;
   EXPECT_EQ(call(backend, {{"action", "modifyExecution"}, {"execid", "2"}})["error"],
             "Missing required parameter 'modifyType'.");
-  EXPECT_EQ(call(backend, {{"action", "modifyExecution"}, {"execid", "2"}, {"modifyType", "other"}}),
-            nlohmann::json::object());
+  EXPECT_EQ(
+      call(backend, {{"action", "modifyExecution"}, {"execid", "2"}, {"modifyType", "other"}}),
+      nlohmann::json::object());
   EXPECT_EQ(call(backend, {{"action", "modifyExecution"},
                            {"execid", "2"},
                            {"modifyType", "retryFailures"},
@@ -198,9 +213,10 @@ TEST(StatsAndJmx, AnswerAsAzkabanWithoutMetrics) {
   auto beans = handleJmx({{"getMBeans", ""}}, backend);
   ASSERT_EQ(beans["mbeans"].size(), 5u);
   EXPECT_EQ(beans["mbeans"][1]["keyPropertyList"]["name"], "flowRunnerManager");
-  auto attrs = handleJmx({{"getAllMBeanAttributes", ""},
-                          {"mBean", "azkaban.execapp.jmx.JmxFlowRunnerManager:name=flowRunnerManager"}},
-                         backend);
+  auto attrs =
+      handleJmx({{"getAllMBeanAttributes", ""},
+                 {"mBean", "azkaban.execapp.jmx.JmxFlowRunnerManager:name=flowRunnerManager"}},
+                backend);
   EXPECT_EQ(attrs["attributes"]["RunningFlows"], "[1042, 1043]");
   EXPECT_EQ(handleJmx({{"getAllMBeanAttributes", ""}}, backend)["error"],
             "Parameters 'mbean' must be set");
@@ -208,7 +224,9 @@ TEST(StatsAndJmx, AnswerAsAzkabanWithoutMetrics) {
 
 TEST(Utf8Trimming, DropsPartialCharactersAtBothEnds) {
   // "é" is C3 A9; "€" is E2 82 AC.
-  std::string text = "\xA9" "ab\xE2\x82";
+  std::string text =
+      "\xA9"
+      "ab\xE2\x82";
   auto slice = trimToUtf8(10, text);
   EXPECT_EQ(slice.offset, 11);
   EXPECT_EQ(slice.data, "ab");

@@ -49,7 +49,7 @@ class CommandJobTest : public ::testing::Test {
     return c;
   }
   Outcome run(std::map<std::string, std::string> props, CommandJobOptions options = {},
-          std::function<void(CommandJob&)> afterStart = {}) {
+              std::function<void(CommandJob&)> afterStart = {}) {
     CommandJob job(context(std::move(props)), options);
     Outcome r;
     job.start([&](JobResult result) {
@@ -69,7 +69,8 @@ class CommandJobTest : public ::testing::Test {
 
 TEST_F(CommandJobTest, RunsCommandsInOrderWithEnvAndOutputs) {
   auto r = run({{"command", "bash -c 'echo first $GREETING'"},
-                {"command.1", "bash -c 'echo {\\\"k\\\": 1.5, \\\"s\\\": \\\"v\\\"} > $JOB_OUTPUT_PROP_FILE'"},
+                {"command.1",
+                 "bash -c 'echo {\\\"k\\\": 1.5, \\\"s\\\": \\\"v\\\"} > $JOB_OUTPUT_PROP_FILE'"},
                 {"command.3", "echo never"},
                 {"env.GREETING", "hello"}});
   ASSERT_TRUE(r.result.succeeded) << r.result.error;
@@ -118,9 +119,9 @@ TEST_F(CommandJobTest, CancelKillsTheWholeProcessGroup) {
   CommandJobOptions options;
   options.killGrace = std::chrono::milliseconds(2000);
   bool cancelled = false;
-  CommandJob job(context({{"command", "bash -c 'sleep 300 & echo $! > " + pidFile.string() +
-                                          "; wait'"}}),
-                 options);
+  CommandJob job(
+      context({{"command", "bash -c 'sleep 300 & echo $! > " + pidFile.string() + "; wait'"}}),
+      options);
   Outcome r;
   job.start([&](JobResult result) {
     r.result = std::move(result);

@@ -54,10 +54,11 @@ TEST(ServerConfig, MalformedValuesAreReportedByKeyTogether) {
 
 TEST(ServerConfig, EnvironmentOverridesFileByKnownName) {
   auto dir = confWith("mysql.host=file-host\nazkaban.poll.model=false\n");
-  auto loaded = loadServerConfig(dir, {{"AZK_MYSQL_HOST", "env-host"},
-                                       {"AZK_AZKABAN_POLL_MODEL", "true"},
-                                       {"AZK_AZKABAN_POLLING_CRITERIA_FLOW_THREADS_AVAILABLE", "true"},
-                                       {"UNRELATED", "x"}});
+  auto loaded =
+      loadServerConfig(dir, {{"AZK_MYSQL_HOST", "env-host"},
+                             {"AZK_AZKABAN_POLL_MODEL", "true"},
+                             {"AZK_AZKABAN_POLLING_CRITERIA_FLOW_THREADS_AVAILABLE", "true"},
+                             {"UNRELATED", "x"}});
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ(loaded->config.props->get("mysql.host"), "env-host");
   EXPECT_TRUE(loaded->config.pollModel);

@@ -13,8 +13,8 @@ std::optional<std::filesystem::path> sharedReferenceDir() {
     std::filesystem::path p = std::filesystem::path(env) / "reference";
     if (std::filesystem::is_directory(p)) return p;
   }
-  std::filesystem::path p = std::filesystem::path(AZX_SOURCE_DIR).parent_path() / "shared" /
-                            "reference";
+  std::filesystem::path p =
+      std::filesystem::path(AZX_SOURCE_DIR).parent_path() / "shared" / "reference";
   if (std::filesystem::is_directory(p)) return p;
   return std::nullopt;
 }

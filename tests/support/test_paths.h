@@ -15,9 +15,9 @@ std::filesystem::path freshTempDir(const std::string& label);
 
 }  // namespace azx::testing
 
-#define AZX_REQUIRE_SHARED(var, name)                                                 \
-  auto var##_opt = ::azx::testing::azkabanTestProject(name);                          \
-  if (!var##_opt) {                                                                   \
+#define AZX_REQUIRE_SHARED(var, name)                                                  \
+  auto var##_opt = ::azx::testing::azkabanTestProject(name);                           \
+  if (!var##_opt) {                                                                    \
     GTEST_SKIP() << "../shared/reference/azkaban-3.81.0 is absent; skipping " << name; \
-  }                                                                                   \
+  }                                                                                    \
   const std::filesystem::path var = *var##_opt

@@ -121,7 +121,8 @@ Result<void> ChildProcess::spawn(const SpawnOptions& options) {
   std::string cwd = options.workingDir.string();
   // execvpe searches the PATH of the child's environment; fall back to the executor's own.
   std::string path = "/usr/local/bin:/usr/bin:/bin";
-  if (auto it = options.environment.find("PATH"); it != options.environment.end()) path = it->second;
+  if (auto it = options.environment.find("PATH"); it != options.environment.end())
+    path = it->second;
 
   pid_t pid = -1;
   if (!options.runAs) {

@@ -183,7 +183,8 @@ void CommandJob::prepareAndRun() {
   if (effectiveUser_.empty() && options_.requireEffectiveUser) {
     return fail("No user.to.proxy or submit.user in the jobProps");
   }
-  bool executeAsUser = context_.sysProps ? context_.sysProps->getBool("execute.as.user", true) : true;
+  bool executeAsUser =
+      context_.sysProps ? context_.sysProps->getBool("execute.as.user", true) : true;
   if (executeAsUser) {
     auto asUser = setUpExecuteAsUser();
     if (!asUser) return fail(asUser.error().message);
@@ -205,11 +206,10 @@ void CommandJob::prepareAndRun() {
   jobEnv["JOB_NAME"] = context_.jobId;
   jobEnv["JOB_OUTPUT_PROP_FILE"] = outputFile_.string();
   for (const auto& [k, v] : jobEnv) environment_[k] = v;
-  environment_["KRB5CCNAME"] = "/tmp/krb5cc__" +
-                               replaceSpaces(view.getOr("azkaban.flow.projectname", "")) + "__" +
-                               replaceSpaces(view.getOr("azkaban.flow.flowid", "")) + "__" +
-                               replaceSpaces(context_.jobId) + "__" +
-                               view.getOr("azkaban.flow.execid", "") + "__" + effectiveUser_;
+  environment_["KRB5CCNAME"] =
+      "/tmp/krb5cc__" + replaceSpaces(view.getOr("azkaban.flow.projectname", "")) + "__" +
+      replaceSpaces(view.getOr("azkaban.flow.flowid", "")) + "__" + replaceSpaces(context_.jobId) +
+      "__" + view.getOr("azkaban.flow.execid", "") + "__" + effectiveUser_;
   std::string envText = "{";
   bool first = true;
   for (const auto& [k, v] : jobEnv) {
@@ -231,8 +231,9 @@ Result<void> CommandJob::setUpExecuteAsUser() {
   }
   if (geteuid() != 0) {
     // Switching users needs root; a non-root executor runs jobs as itself (documented).
-    context_.logger->warn("execute.as.user is enabled but the executor does not run as root; "
-                          "the job runs as the executor's own user");
+    context_.logger->warn(
+        "execute.as.user is enabled but the executor does not run as root; "
+        "the job runs as the executor's own user");
     return okResult();
   }
   auto user = lookupUser(effectiveUser_);

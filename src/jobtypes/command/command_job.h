@@ -2,11 +2,10 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "jobtypes/command/child_process.h"
 #include "jobtypes/job_type.h"

@@ -313,9 +313,8 @@ Result<void> MysqlStore::updateFlowRow(const FlowRowUpdate& row) {
     auto r = c.execute(
         "UPDATE execution_flows SET status=?, update_time=?, start_time=?, end_time=?, "
         "enc_type=?, flow_data=? WHERE exec_id=?",
-        {Param::i(toCode(row.status)), Param::i(row.updateTime),
-         Param::i(row.startTime), Param::i(row.endTime), Param::i(kEncodingGzip),
-         Param::blob(blob), Param::i(row.execId)},
+        {Param::i(toCode(row.status)), Param::i(row.updateTime), Param::i(row.startTime),
+         Param::i(row.endTime), Param::i(kEncodingGzip), Param::blob(blob), Param::i(row.execId)},
         nullptr);
     if (!r) return r.error();
     matched = *r;
@@ -323,8 +322,7 @@ Result<void> MysqlStore::updateFlowRow(const FlowRowUpdate& row) {
   });
   if (!ok) return ok;
   if (matched == 0) {
-    return Error{"mysql F2: no execution_flows row for exec id " +
-                 std::to_string(row.execId)};
+    return Error{"mysql F2: no execution_flows row for exec id " + std::to_string(row.execId)};
   }
   return okResult();
 }
