@@ -46,14 +46,9 @@ void ProgressPrinter::onEvent(engine::EventType type, const flow::ExecutableFlow
 }
 
 void ProgressPrinter::onFlowUpdated(const flow::ExecutableFlow& flow) {
+  // Node changes arrive as events; only the flow's own status is read here, so a large flow
+  // does not cost a walk of every node per update.
   report("flow " + flow.flowId(), flow.root.status);
-  std::vector<const flow::ExecutableNode*> nodes;
-  collect(flow.root, nodes);
-  for (const auto* node : nodes) {
-    if (node->status != Status::Ready && node->status != Status::Disabled) {
-      report(node->nestedId(), node->status);
-    }
-  }
 }
 
 void ProgressPrinter::printSummary(const flow::ExecutableFlow& flow) {

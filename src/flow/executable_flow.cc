@@ -6,6 +6,16 @@
 namespace azx::flow {
 
 ExecutableNode* ExecutableNode::findChild(const std::string& childId) const {
+  constexpr size_t kIndexFrom = 16;
+  if (nodes.size() >= kIndexFrom) {
+    if (indexedChildren_ != nodes.size()) {
+      childIndex_.clear();
+      for (const auto& child : nodes) childIndex_.emplace(child->id, child.get());
+      indexedChildren_ = nodes.size();
+    }
+    auto it = childIndex_.find(childId);
+    if (it != childIndex_.end() && it->second->id == childId) return it->second;
+  }
   for (const auto& child : nodes) {
     if (child->id == childId) return child.get();
   }

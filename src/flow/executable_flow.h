@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/props.h"
@@ -57,6 +58,13 @@ class ExecutableNode {
 
   ExecutableNode* parent = nullptr;
 
+ private:
+  // Lookup index over `nodes`, rebuilt when their number changes: a fan-in node's readiness
+  // check looks up every in-node, which is quadratic with a linear scan.
+  mutable std::unordered_map<std::string, ExecutableNode*> childIndex_;
+  mutable size_t indexedChildren_ = 0;
+
+ public:
   bool isFlow() const { return type == "flow" || parent == nullptr; }
   bool isRoot() const { return parent == nullptr; }
   ExecutableNode* findChild(const std::string& childId) const;
