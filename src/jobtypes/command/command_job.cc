@@ -122,21 +122,24 @@ void CommandJob::start(std::function<void(JobResult)> done) {
   bool memCheck = context_.sysProps ? context_.sysProps->getBool("memCheck.enabled", true) : true;
   if (memCheck && view.getBool("azkaban.memory.check", true) && !memoryAvailable()) {
     context_.logger->info("Not enough memory on the host; waiting one minute before retrying");
-    std::function<void()> retry;
-    retry = [this] {
-      memoryTimer_ = 0;
-      if (cancelled_) return finish(JobResult{false, "Job was killed while waiting for memory"});
-      if (memoryAvailable()) return prepareAndRun();
-      if (++memoryWaits_ >= kMemoryMaxWaits) {
-        return fail("Cannot request memory (Xms 0 kb, Xmx 0 kb) from system for job " +
-                    context_.jobId);
-      }
-      memoryTimer_ = context_.loop->addTimer(std::chrono::minutes(1), [this] { start(done_); });
-    };
-    memoryTimer_ = context_.loop->addTimer(std::chrono::minutes(1), retry);
+    waitForMemory();
     return;
   }
   prepareAndRun();
+}
+
+// Azkaban waits a minute and checks again, up to 720 times (flow-semantics 3.6 step 2); a kill
+// ends the wait.
+void CommandJob::waitForMemory() {
+  memoryTimer_ = context_.loop->addTimer(std::chrono::minutes(1), [this] {
+    memoryTimer_ = 0;
+    if (memoryAvailable()) return prepareAndRun();
+    if (++memoryWaits_ >= kMemoryMaxWaits) {
+      return fail("Cannot request memory (Xms 0 kb, Xmx 0 kb) from system for job " +
+                  context_.jobId);
+    }
+    waitForMemory();
+  });
 }
 
 bool CommandJob::memoryAvailable() const {

@@ -42,6 +42,7 @@ class CommandJob final : public Job {
   Result<void> writePropertyFiles();
   Result<void> setUpExecuteAsUser();
   PropsPtr readOutputProperties();
+  void waitForMemory();
   bool memoryAvailable() const;
 
   JobContext context_;
