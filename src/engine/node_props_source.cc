@@ -59,4 +59,10 @@ std::map<std::string, PropsPtr> ExecutionDirPropsSource::loadSharedProps(
   return loaded;
 }
 
+Result<PropsPtr> OverridingPropsSource::loadNodeProps(const flow::ExecutableNode& node) {
+  auto it = overrides_.find(node.id);
+  if (it == overrides_.end()) return files_->loadNodeProps(node);
+  return Props::fromMap(it->second, nullptr, node.jobSource.value_or(node.id + ".job"));
+}
+
 }  // namespace azx::engine

@@ -42,4 +42,25 @@ class ExecutionDirPropsSource final : public NodePropsSource {
   std::shared_ptr<const flow::Project> project_;
 };
 
+// Flow 1.0 job-property overrides saved through the web UI (`<job>.jor`, azkaban-wire 6.4):
+// a node with an override gets it instead of its `.job` file.
+class OverridingPropsSource final : public NodePropsSource {
+ public:
+  OverridingPropsSource(std::shared_ptr<NodePropsSource> files,
+                        std::map<std::string, std::map<std::string, std::string>> overrides)
+      : files_(std::move(files)), overrides_(std::move(overrides)) {}
+  Result<PropsPtr> loadNodeProps(const flow::ExecutableNode& node) override;
+  PropsPtr rootFlowConfig(const std::string& flowId) override {
+    return files_->rootFlowConfig(flowId);
+  }
+  std::map<std::string, PropsPtr> loadSharedProps(
+      const std::vector<flow::FlowPropsEntry>& entries) override {
+    return files_->loadSharedProps(entries);
+  }
+
+ private:
+  std::shared_ptr<NodePropsSource> files_;
+  std::map<std::string, std::map<std::string, std::string>> overrides_;  // by job id
+};
+
 }  // namespace azx::engine

@@ -283,8 +283,32 @@ Result<void> ExecutorServer::submitPrepared(std::unique_ptr<flow::ExecutableFlow
   // The project as unpacked in the execution directory supplies `.job` files and YAML.
   flow::LoadOptions options;
   auto project = std::make_shared<flow::Project>(flow::loadProject(dir, options));
-  PendingExecution pending{std::move(flow),
-                           std::make_shared<engine::ExecutionDirPropsSource>(dir, project), dir};
+  std::shared_ptr<engine::NodePropsSource> props =
+      std::make_shared<engine::ExecutionDirPropsSource>(dir, project);
+  if (flow->azkabanFlowVersion < 2.0) {
+    // `.jor` overrides are read here, on the HTTP thread, so the engine loop never waits on
+    // the database (Java reads them at each job start).
+    std::map<std::string, std::map<std::string, std::string>> overrides;
+    std::function<Result<void>(const flow::ExecutableNode&)> collect =
+        [&](const flow::ExecutableNode& level) -> Result<void> {
+      for (const auto& child : level.nodes) {
+        if (child->jobSource && overrides.count(child->id) == 0) {
+          auto found = serverStore_->fetchJobOverride(flow->projectId, flow->version, child->id);
+          if (!found) return found.error().withContext("job override of " + child->id);
+          if (*found) overrides[child->id] = std::move(**found);
+        }
+        if (child->isFlow()) {
+          if (auto r = collect(*child); !r) return r;
+        }
+      }
+      return okResult();
+    };
+    if (auto collected = collect(flow->root); !collected) return collected;
+    if (!overrides.empty()) {
+      props = std::make_shared<engine::OverridingPropsSource>(props, std::move(overrides));
+    }
+  }
+  PendingExecution pending{std::move(flow), props, dir};
   auto shared = std::make_shared<PendingExecution>(std::move(pending));
   loop_.post([this, shared] { startOnLoop(std::move(*shared)); });
   return okResult();

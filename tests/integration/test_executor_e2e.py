@@ -238,6 +238,25 @@ class SuccessTest(E2ETestCase):
         exec_dir = os.path.join(proc.workdir, "executions", str(exec_id))
         wait_for(lambda: not os.path.exists(exec_dir), 30, "execution dir removed (9.6)")
 
+    def test_flow1_job_override_from_the_web_ui(self):
+        _, ex = self.start_executor()
+        src = self.project("override", {
+            "a.job": "type=command\ncommand=echo from-file\n",
+        })
+        name = "override"
+        pid, ver = self.web.upload_project(name, src, uploader="tester")
+        # What the web UI stores when a user edits a job's properties (6.4).
+        self.web.set_job_override(pid, ver, "a", {"type": "command", "command": "echo from-jor"})
+        flow = self.web.build_flow_data(src, "a", pid, name, ver, submit_user="tester")
+        exec_id = self.web.submit(flow, push=True)
+        self.assertEqual(self.web.dispatch(exec_id, ex), {})
+        self.updater.track(exec_id, ex, flow)
+        row = self.finish(exec_id)
+        self.assertEqual(row["flow_data"]["status"], "SUCCEEDED")
+        log = self.web.logs_from_db(exec_id, "a")
+        self.assertIn("from-jor", log)
+        self.assertNotIn("Command: echo from-file", log)
+
     def test_flow2_reference_project(self):
         proc, ex = self.start_executor()
         src = paths.reference_project("basicflowyamltest")
