@@ -81,16 +81,11 @@ Result<FlowRunner*> Engine::submit(Submission submission) {
   runner->setOnFinished([this, onFinished](FlowRunner& done) {
     int id = done.executionId();
     if (onFinished) onFinished(done);
-    // Executions pipelined behind this one are released now that it is over.
-    for (FlowRunner* other : running()) {
-      if (other->flow().options.pipelineExecId == id) other->pipelineChanged();
-    }
+    // Executions pipelined behind this one were woken by its FlowFinished event (notifier_);
+    // once it is gone their views see a finished execution.
     deps_.loop->post([this, id] {
       links_.erase(id);
       runners_.erase(id);
-      for (FlowRunner* other : running()) {
-        if (other->flow().options.pipelineExecId == id) other->pipelineChanged();
-      }
     });
   });
   FlowRunner* raw = runner.get();

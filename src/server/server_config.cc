@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/java_properties.h"
+#include "engine/log_file.h"
 
 extern char** environ;
 
@@ -176,10 +177,9 @@ Result<LoadedConfig> loadServerConfig(const std::filesystem::path& confDir,
     c.hostname = trim(*host);
   }
   r.integer("executor.maxThreads", c.maxThreads, 1, 10000);
+  // Azkaban's default for jetty.use.ssl (true) only shapes e-mail links on the executor, so
+  // TLS is on only when the key says so.
   r.boolean("jetty.use.ssl", c.useTls);
-  // Azkaban's executor sample sets jetty.use.ssl=false; the key's own default (true) only
-  // shapes e-mail links there, so TLS is on only when asked for explicitly.
-  if (!props->contains("jetty.use.ssl")) c.useTls = false;
   if (auto cert = r.raw("executor.ssl.cert.file")) c.tlsCertFile = trim(*cert);
   if (auto key = r.raw("executor.ssl.key.file")) c.tlsKeyFile = trim(*key);
   if (c.useTls && props->contains("jetty.ssl.port")) r.integer("jetty.ssl.port", c.port, 0, 65535);
@@ -203,23 +203,11 @@ Result<LoadedConfig> loadServerConfig(const std::filesystem::path& confDir,
   }
   r.path("azkaban.jobtype.plugin.dir", c.jobTypePluginDir);
   if (auto size = r.raw("job.log.chunk.size")) {
-    // Parsed like log4j's MaxFileSize: 5MB, 512KB, bytes.
-    std::string t = trim(*size);
-    uint64_t multiplier = 1;
-    std::string digits = t;
-    auto upper = t;
-    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    if (upper.size() > 2 && upper.substr(upper.size() - 2) == "KB") multiplier = 1024;
-    if (upper.size() > 2 && upper.substr(upper.size() - 2) == "MB") multiplier = 1024 * 1024;
-    if (upper.size() > 2 && upper.substr(upper.size() - 2) == "GB") multiplier = 1024ULL << 20;
-    if (multiplier != 1) digits = t.substr(0, t.size() - 2);
-    try {
-      size_t used = 0;
-      unsigned long long v = std::stoull(digits, &used);
-      if (used != digits.size() || v == 0) throw std::invalid_argument(t);
-      c.jobLogChunkSize = v * multiplier;
-    } catch (...) {
+    auto bytes = engine::parseByteSize(*size);  // log4j MaxFileSize: 5MB, 512KB, bytes
+    if (!bytes || *bytes == 0) {
       errors.push_back("job.log.chunk.size: '" + *size + "' is not a size like 5MB");
+    } else {
+      c.jobLogChunkSize = *bytes;
     }
   }
   r.integer("job.log.backup.index", c.jobLogBackupIndex, 0, 1000);
