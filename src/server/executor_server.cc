@@ -139,8 +139,14 @@ Result<void> ExecutorServer::loadJobTypes() {
   (void)registry->add(std::make_shared<jobtypes::CommandJobFactory>(command));
   (void)registry->add(std::make_shared<jobtypes::NoopJobFactory>());
   if (installer_) installer_(*registry, config_);
-  plugins_ = std::make_unique<jobtypes::JobTypePlugins>(std::move(*plugins));
-  registry_ = std::move(registry);
+  // Replaced in place: the engine keeps pointers to both (a reload happens only while idle).
+  if (plugins_) {
+    *plugins_ = std::move(*plugins);
+    *registry_ = std::move(*registry);
+  } else {
+    plugins_ = std::make_unique<jobtypes::JobTypePlugins>(std::move(*plugins));
+    registry_ = std::move(registry);
+  }
   return okResult();
 }
 

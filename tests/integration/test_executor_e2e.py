@@ -15,7 +15,7 @@ import unittest
 from azkweb import flowdata, paths
 from azkweb.executor_proc import ExecutorProcess, require_serve
 from azkweb.mariadb import MariaDB
-from azkweb.webdriver import (ExecutorCallError, Updater, WebDriver, now_ms, parse_reply,
+from azkweb.webdriver import (ExecutorCallError, call_executor, Updater, WebDriver, now_ms, parse_reply,
                               post)
 
 BIN = None
@@ -183,6 +183,16 @@ class RegistrationTest(E2ETestCase):
         self.assertEqual(self.web.call(ep, "getStatus")["isActive"], "true")
         self.assertEqual(proc.deactivate(), {"status": "success"})
         self.assertEqual(proc.row(self.web).active, False)
+
+    def test_reload_job_types_then_run(self):
+        proc, ex = self.start_executor()
+        self.assertEqual(call_executor(proc.endpoint(), "reloadJobTypePlugins"),
+                         {"status": "success"})
+        src = self.project("reload", {"a.job": "type=command\ncommand=echo after-reload\n"})
+        exec_id, _ = self.run_push(ex, src, "a")
+        row = self.finish(exec_id)
+        self.assertEqual(row["flow_data"]["status"], "SUCCEEDED")
+        self.assertIn("after-reload", self.web.logs_from_db(exec_id, "a"))
 
     def test_inactive_executor_refuses_execute(self):
         proc, row = self.start_executor(activate=False)
