@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/number_syntax.h"
+#include "core/utf8.h"
 
 namespace azx {
 namespace {
@@ -130,24 +131,6 @@ int compareJavaStrings(std::string_view a, std::string_view b) {
   std::u16string ua = toUtf16(a);
   std::u16string ub = toUtf16(b);
   return ua < ub ? -1 : (ua == ub ? 0 : 1);
-}
-
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // ----------------------------------------------------------------------------------------------
