@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/java_properties.h"  // readFileBytes
+
 namespace azx::aws {
 namespace {
 
@@ -12,14 +14,6 @@ std::string trim(std::string_view s) {
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   return std::string(s.substr(b, e - b));
-}
-
-std::optional<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string expandHome(const std::string& path, const EnvLookup& env) {
@@ -75,11 +69,11 @@ SharedProfiles loadSharedProfiles(const EnvLookup& env) {
   std::string configPath = expandHome(env("AWS_CONFIG_FILE").value_or("~/.aws/config"), env);
   std::string credsPath =
       expandHome(env("AWS_SHARED_CREDENTIALS_FILE").value_or("~/.aws/credentials"), env);
-  if (auto text = readFile(configPath)) {
+  if (auto text = readFileBytes(configPath)) {
     out.anyFileFound = true;
     out.profiles = parseProfileIni(*text, /*configFile=*/true);
   }
-  if (auto text = readFile(credsPath)) {
+  if (auto text = readFileBytes(credsPath)) {
     out.anyFileFound = true;
     for (auto& [name, section] : parseProfileIni(*text, /*configFile=*/false)) {
       for (auto& [k, v] : section) out.profiles[name][k] = v;

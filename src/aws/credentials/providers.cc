@@ -10,6 +10,7 @@
 #include "aws/common/time_util.h"
 #include "aws/credentials/profile_file.h"
 #include "aws/credentials/sts.h"
+#include "core/java_properties.h"  // readFileBytes
 
 namespace azx::aws {
 namespace {
@@ -18,14 +19,6 @@ using OptCreds = std::optional<Credentials>;
 
 Result<OptCreds> notConfigured() { return OptCreds{}; }
 Result<OptCreds> found(Credentials c) { return OptCreds{std::move(c)}; }
-
-std::optional<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string trimRight(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
@@ -53,7 +46,7 @@ AwsClient stsClient(const ProviderContext& ctx, std::shared_ptr<CredentialsSourc
 Result<OptCreds> webIdentity(const ProviderContext& ctx, const std::string& tokenFile,
                              const std::string& roleArn, const std::string& session,
                              std::optional<int> duration) {
-  auto token = readFile(tokenFile);
+  auto token = readFileBytes(tokenFile);
   if (!token) return Error{"web identity token file '" + tokenFile + "' is not readable"};
   AssumeRoleParams p{roleArn, sessionName(ctx, session), duration, ""};
   AwsClient client = stsClient(ctx, nullptr);
@@ -319,7 +312,7 @@ Result<OptCreds> ContainerProvider::fetch() {
   req.headers.push_back({"Accept", "application/json"});
   std::optional<std::string> token;
   if (auto file = ctx_.env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
-    auto text = readFile(*file);  // read each time: the agent rotates it
+    auto text = readFileBytes(*file);  // read each time: the agent rotates it
     if (!text) return Error{"ecs-container: token file '" + *file + "' is not readable"};
     token = trimRight(*text);
   } else {
