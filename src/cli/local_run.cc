@@ -5,6 +5,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <iostream>
@@ -17,7 +18,6 @@
 #include "engine/store_recorder.h"
 #include "flow/project_archive.h"
 #include "jobtypes/command/command_job.h"
-#include "jobtypes/emr/emr_job.h"
 #include "jobtypes/noop/noop_job.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -35,17 +35,24 @@ std::string currentUser() {
   return user ? user : "azkaban";
 }
 
-jobtypes::JobTypeRegistry builtinRegistry() {
+jobtypes::JobTypeRegistry buildRegistry(const LocalJobTypes& types) {
   jobtypes::JobTypeRegistry registry;
   (void)registry.add(std::make_shared<jobtypes::CommandJobFactory>());
   (void)registry.add(std::make_shared<jobtypes::NoopJobFactory>());
-  jobtypes::emr::registerEmrJobType(registry);
+  if (types.registerMore) types.registerMore(registry);
   return registry;
+}
+
+std::vector<std::string> knownTypeNames(const jobtypes::JobTypeRegistry& registry,
+                                        const LocalJobTypes& types) {
+  auto names = registry.names();
+  names.insert(names.end(), types.delegated.begin(), types.delegated.end());
+  return names;
 }
 
 // Unpacks a zip under the data directory; a directory is used in place.
 Result<LoadedProject> openProject(const std::string& path, const std::filesystem::path& dataDir,
-                                  const jobtypes::JobTypeRegistry& registry) {
+                                  const std::vector<std::string>& knownTypes) {
   std::filesystem::path source(path);
   std::error_code ec;
   if (!std::filesystem::exists(source, ec)) return Error{"project '" + path + "' does not exist"};
@@ -63,7 +70,7 @@ Result<LoadedProject> openProject(const std::string& path, const std::filesystem
     loaded.dir = target;
   }
   flow::LoadOptions options;
-  options.knownJobTypes = registry.names();
+  options.knownJobTypes = knownTypes;
   options.knownJobTypes.push_back("flow");
   loaded.project = std::make_shared<flow::Project>(flow::loadProject(loaded.dir, options));
   return loaded;
@@ -158,13 +165,28 @@ void collectNodes(const flow::ExecutableNode& flowNode, nlohmann::json& out) {
   }
 }
 
+bool usesDelegatedType(const flow::Project& project, const std::vector<std::string>& delegated) {
+  auto isDelegated = [&](const flow::NodeDef& node) {
+    return std::find(delegated.begin(), delegated.end(), node.type) != delegated.end();
+  };
+  for (const auto& [name, job] : project.jobs) {
+    if (isDelegated(job)) return true;
+  }
+  for (const auto& [id, def] : project.flows) {
+    for (const auto& node : def.nodes) {
+      if (isDelegated(node)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
-int validateProject(const ValidateOptions& options) {
-  auto registry = builtinRegistry();
+int validateProject(const ValidateOptions& options, const LocalJobTypes& types) {
+  auto registry = buildRegistry(types);
   auto dataDir =
       std::filesystem::temp_directory_path() / ("azx-validate-" + std::to_string(getpid()));
-  auto loaded = openProject(options.project, dataDir, registry);
+  auto loaded = openProject(options.project, dataDir, knownTypeNames(registry, types));
   std::error_code ec;
   if (!loaded) {
     std::cerr << "error: " << loaded.error().message << "\n";
@@ -198,7 +220,7 @@ int validateProject(const ValidateOptions& options) {
   return code;
 }
 
-int runLocal(const RunOptions& options) {
+int runLocal(const RunOptions& options, const LocalJobTypes& types) {
   const bool json = options.output == "json";
   std::ostream& human = json ? std::cerr : std::cout;
   auto fail = [](const std::string& message) {
@@ -214,17 +236,24 @@ int runLocal(const RunOptions& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto registry = builtinRegistry();
+  auto registry = buildRegistry(types);
   std::error_code ec;
   std::filesystem::create_directories(options.dataDir, ec);
   if (ec)
     return fail("cannot create data directory '" + options.dataDir.string() + "': " + ec.message());
-  auto loaded = openProject(options.project, options.dataDir, registry);
+  auto loaded = openProject(options.project, options.dataDir, knownTypeNames(registry, types));
   if (!loaded) return fail(loaded.error().message);
   const flow::Project& project = *loaded->project;
   if (!project.errors.empty()) {
     printErrors(project);
     return 2;
+  }
+  if (types.delegate && usesDelegatedType(project, types.delegated)) {
+    // The whole run moves to where those job types live; it unpacks the project itself.
+    if (loaded->dir != std::filesystem::path(options.project)) {
+      std::filesystem::remove_all(loaded->dir, ec);
+    }
+    return types.delegate();
   }
   auto flows = project.runnableFlowIds();
   std::string flowId;

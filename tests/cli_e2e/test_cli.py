@@ -178,6 +178,43 @@ class CliTest(unittest.TestCase):
         self.assertEqual(doc, {"flow": "y", "status": "SUCCEEDED",
                                "nodes": {"y": {"status": "SUCCEEDED", "attempts": 1}}})
 
+    def test_local_run_maps_no_server_libraries(self):
+        # `run` of command jobs stays in the binary: libcurl, MariaDB Connector/C, OpenSSL's TLS
+        # and cpp-httplib are only mapped by the server module. The job reads its parent's maps.
+        project = self.flow2("maps", """\
+            nodes:
+              - name: look
+                type: command
+                config:
+                  command: bash -c 'cat /proc/$PPID/maps > parent.maps'
+            """)
+        result, doc = self.run_json(project)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(os.path.join(self.data, "executions", "1", "parent.maps")) as f:
+            maps = f.read()
+        self.assertIn("libsqlite3", maps)  # it is the executor's map
+        for library in ("libcurl", "libmariadb", "libssl", "libcpp-httplib", "azkaban-executor-server"):
+            self.assertNotIn(library, maps)
+
+    def test_server_commands_name_the_missing_module(self):
+        alone = os.path.join(self.work, "bin")
+        os.makedirs(alone)
+        copy = os.path.join(alone, "azkaban-executor")
+        with open(BIN, "rb") as src, open(copy, "wb") as dst:
+            dst.write(src.read())
+        os.chmod(copy, 0o755)
+        env = dict(os.environ)
+        env.pop("AZX_SERVER_MODULE", None)
+        result = subprocess.run([copy, "serve", "--conf", "conf"], capture_output=True, text=True,
+                                timeout=60, cwd=self.work, env=env)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("'serve' needs the server module azkaban-executor-server.so; not found at "
+                      + os.path.join(alone, "azkaban-executor-server.so"), result.stderr)
+        # run and validate do not need it.
+        result = subprocess.run([copy, "validate", os.path.join(SOURCE, "examples", "hello-flow")],
+                                capture_output=True, text=True, timeout=60, cwd=self.work, env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

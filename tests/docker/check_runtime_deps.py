@@ -3,7 +3,10 @@
 
 No Docker engine is needed: the check reads the Dockerfile as text.
 
-    check_runtime_deps.py [--dockerfile F] [--setup S] BINARY
+    check_runtime_deps.py [--dockerfile F] [--setup S] BINARY [MODULE...]
+
+BINARY is the built azkaban-executor; MODULE the shared objects it loads with dlopen (the
+server module), which ship in the image too.
 
 1. Runtime stage (the last FROM): every shared library `ldd BINARY` resolves is mapped to its
    Debian package with `dpkg -S` (on this Debian 12 machine, the same release as the image).
@@ -210,11 +213,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dockerfile", default=os.path.join(REPO, "docker", "Dockerfile"))
     ap.add_argument("--setup", default=os.path.join(REPO, "scripts", "setup.sh"))
-    ap.add_argument("binary")
+    ap.add_argument("binaries", nargs="+", metavar="BINARY")
     a = ap.parse_args()
 
-    if not os.path.isfile(a.binary):
-        fail_input(f"binary {a.binary} does not exist")
+    for binary in a.binaries:
+        if not os.path.isfile(binary):
+            fail_input(f"binary {binary} does not exist")
     with open(a.dockerfile) as f:
         stages = parse_stages(f.read())
     if len(stages) < 2:
@@ -233,33 +237,36 @@ def main():
     # 1. runtime libraries
     runtime_pkgs = set(runtime["packages"])
     print(f"runtime stage installs: {' '.join(sorted(runtime_pkgs)) or '(nothing)'}")
-    direct = needed_sonames(a.binary)
     pulled_in = dependency_closure(runtime_pkgs)
     needed = {}
-    for soname, path in ldd_libraries(a.binary):
-        if path is None:
-            problems.append(f"library {soname}: not found by ldd on this machine")
-            continue
-        pkg = owning_package(path)
-        if pkg is None:
-            problems.append(f"library {soname} ({path}): no Debian package owns it (dpkg -S)")
-            continue
-        needed.setdefault(pkg, []).append(soname)
-        is_direct = soname in direct
-        if pkg in runtime_pkgs:
-            where = "runtime stage"
-        elif pkg in SLIM_BASE_PACKAGES:
-            where = "debian:12-slim base"
-        elif not is_direct and pkg in pulled_in:
-            where = "dependency of the runtime packages"
-        else:
-            where = None
-            kind = "linked directly by the binary" if is_direct else "loaded indirectly"
-            problems.append(f"library {soname} ({path}, {kind}) comes from package {pkg}, which the "
-                            f"runtime stage of {a.dockerfile} does not install"
-                            + ("" if is_direct else " (not even as a dependency)")
-                            + " and debian:12-slim does not contain")
-        print(f"  {'*' if is_direct else ' '} {soname:<28} {pkg:<22} {where or 'MISSING'}")
+    for binary in a.binaries:
+        name = os.path.basename(binary)
+        print(f"{name}:")
+        direct = needed_sonames(binary)
+        for soname, path in ldd_libraries(binary):
+            if path is None:
+                problems.append(f"library {soname}: not found by ldd on this machine")
+                continue
+            pkg = owning_package(path)
+            if pkg is None:
+                problems.append(f"library {soname} ({path}): no Debian package owns it (dpkg -S)")
+                continue
+            needed.setdefault(pkg, set()).add(soname)
+            is_direct = soname in direct
+            if pkg in runtime_pkgs:
+                where = "runtime stage"
+            elif pkg in SLIM_BASE_PACKAGES:
+                where = "debian:12-slim base"
+            elif not is_direct and pkg in pulled_in:
+                where = "dependency of the runtime packages"
+            else:
+                where = None
+                kind = f"linked directly by {name}" if is_direct else "loaded indirectly"
+                problems.append(f"library {soname} ({path}, {kind}) comes from package {pkg}, which "
+                                f"the runtime stage of {a.dockerfile} does not install"
+                                + ("" if is_direct else " (not even as a dependency)")
+                                + " and debian:12-slim does not contain")
+            print(f"  {'*' if is_direct else ' '} {soname:<28} {pkg:<22} {where or 'MISSING'}")
     print("  (* = linked directly)")
     unused = sorted(p for p in runtime_pkgs - set(needed) if p.startswith("lib"))
     if unused:
@@ -275,7 +282,7 @@ def main():
         for p in problems:
             print(f"FAIL: {p}", file=sys.stderr)
         return 1
-    print(f"ok: the {sum(map(len, needed.values()))} libraries the binary loads come from "
+    print(f"ok: the {sum(map(len, needed.values()))} libraries the binaries load come from "
           f"{len(needed)} packages, all in the runtime stage; the build stage installs all of "
           f"setup.sh's build_packages")
     return 0

@@ -24,6 +24,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 DOCKERFILE = os.path.join(REPO, "docker", "Dockerfile")
 CHECK = os.path.join(HERE, "check_runtime_deps.py")
 BINARY = os.environ.get("AZX_EXECUTOR_BINARY", "")
+# The server module the binary dlopens for serve/db/executors (next to it in the build tree).
+MODULE = os.environ.get("AZX_SERVER_MODULE_FILE", "")
 
 
 def dockerfile_text():
@@ -31,13 +33,14 @@ def dockerfile_text():
         return f.read()
 
 
-@unittest.skipUnless(os.path.isfile(BINARY), "AZX_EXECUTOR_BINARY not set")
+@unittest.skipUnless(os.path.isfile(BINARY) and os.path.isfile(MODULE),
+                     "AZX_EXECUTOR_BINARY or AZX_SERVER_MODULE_FILE not set")
 class RuntimeDepsCheckTest(unittest.TestCase):
     def run_check(self, text):
         with tempfile.NamedTemporaryFile("w", suffix=".Dockerfile", delete=False) as f:
             f.write(text)
         self.addCleanup(os.unlink, f.name)
-        return subprocess.run(["/usr/bin/python3", CHECK, "--dockerfile", f.name, BINARY],
+        return subprocess.run(["/usr/bin/python3", CHECK, "--dockerfile", f.name, BINARY, MODULE],
                               capture_output=True, text=True, timeout=120)
 
     def without(self, package, stage):
@@ -57,8 +60,9 @@ class RuntimeDepsCheckTest(unittest.TestCase):
     def test_missing_direct_runtime_library_fails(self):
         p = self.run_check(self.without("libmariadb3", "runtime"))
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
-        self.assertRegex(p.stderr, r"FAIL: library libmariadb\.so\.3 \(\S+, linked directly by the "
-                                   r"binary\) comes from package libmariadb3, which the runtime stage")
+        self.assertRegex(p.stderr, r"FAIL: library libmariadb\.so\.3 \(\S+, linked directly by "
+                                   r"azkaban-executor-server\.so\) comes from package libmariadb3, "
+                                   r"which the runtime stage")
 
     def test_missing_runtime_package_fails_for_its_indirect_libraries_too(self):
         p = self.run_check(self.without("libcurl4", "runtime"))
@@ -84,6 +88,23 @@ class RuntimeDepsCheckTest(unittest.TestCase):
         text = dockerfile_text()
         p = self.run_check(text[text.index("FROM debian:12-slim"):])
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+
+
+class ServerModuleLayoutTest(unittest.TestCase):
+    """The runtime stage must put the server module where the binary looks for it
+    (src/cli/server_module_loader.cc): next to the binary or in <bin>/../lib/azkaban-executor/."""
+
+    def test_module_is_copied_where_the_loader_looks(self):
+        copies = dict((dst, src) for src, dst in
+                      re.findall(r"^COPY --from=build (\S+) (\S+)$", dockerfile_text(), re.M))
+        binary = next(dst for dst in copies if dst.endswith("/azkaban-executor"))
+        module = next((dst for dst in copies if dst.endswith("/azkaban-executor-server.so")), None)
+        self.assertIsNotNone(module, "the runtime stage does not copy azkaban-executor-server.so")
+        bin_dir = os.path.dirname(binary)
+        expected = {os.path.join(bin_dir, "azkaban-executor-server.so"),
+                    os.path.normpath(os.path.join(bin_dir, "..", "lib", "azkaban-executor",
+                                                  "azkaban-executor-server.so"))}
+        self.assertIn(module, expected)
 
 
 class _Health(http.server.BaseHTTPRequestHandler):
