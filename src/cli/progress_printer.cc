@@ -33,7 +33,11 @@ void ProgressPrinter::report(const std::string& name, Status status) {
   auto it = last_.find(name);
   if (it != last_.end() && it->second == status) return;
   last_[name] = status;
-  out_ << std::setw(8) << elapsed() << " " << name << " " << toString(status) << std::endl;
+  // One piece per line: stderr is unbuffered, and a write per field costs more than the job.
+  std::string stamp = elapsed();
+  std::string line(stamp.size() < 8 ? 8 - stamp.size() : 0, ' ');
+  line += stamp + " " + name + " " + std::string(toString(status)) + "\n";
+  out_ << line << std::flush;
 }
 
 void ProgressPrinter::onEvent(engine::EventType type, const flow::ExecutableFlow& flow,

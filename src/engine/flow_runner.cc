@@ -148,6 +148,9 @@ bool FlowRunner::progressGraph() {
     flow::ExecutableNode* parentFlow = node->parent;
     if (!parentFlow) continue;  // the root itself was finalised
     if (std::find(retried.begin(), retried.end(), node) != retried.end()) continue;
+    // A finished job's inputs are read by no one any more (a retry rebuilds them); a flow's
+    // stay, its children inherit them.
+    if (!node->isFlow()) node->inputProps.reset();
 
     if (outNodeIds.empty() && readyToFinalize(*parentFlow)) {
       finalizeFlow(*parentFlow);
@@ -180,16 +183,22 @@ bool FlowRunner::conditionOnJobStatusMet(const flow::ExecutableNode& node, bool*
   if (!parent) return true;
   bool anySucceeded = false;
   bool anyFailed = false;
-  for (const auto& id : node.inNodes) {
-    const flow::ExecutableNode* in = parent->findChild(id);
+  const size_t count = node.inNodes.size();
+  auto hint = blockingDependency_.find(&node);
+  const size_t first = hint != blockingDependency_.end() && hint->second < count ? hint->second : 0;
+  for (size_t k = 0; k < count; ++k) {
+    const size_t i = (first + k) % count;
+    const flow::ExecutableNode* in = parent->findChild(node.inNodes[i]);
     if (!in) continue;
     if (!isFinished(in->status)) {
+      blockingDependency_[&node] = i;
       *waiting = true;
       return false;
     }
     anySucceeded |= isSucceeded(in->status);
     anyFailed |= isFailed(in->status);
   }
+  if (hint != blockingDependency_.end()) blockingDependency_.erase(hint);
   switch (conditionOf(node)) {
     case ConditionOnJobStatus::AllSuccess:
       return !anyFailed;
@@ -280,24 +289,29 @@ void FlowRunner::prepareJobProperties(flow::ExecutableNode& node) {
     if (shared != sharedProps_.end()) props = shared->second;
   }
   if (node.parent && node.parent->inputProps) {
-    PropsPtr flowProps = Props::clone(node.parent->inputProps);
-    flowProps->setEarliestAncestor(props);
-    props = flowProps;
+    if (props) {
+      // The shared .properties go below the flow's chain: that needs a chain of our own.
+      PropsPtr flowProps = Props::clone(node.parent->inputProps);
+      flowProps->setEarliestAncestor(props);
+      props = flowProps;
+    } else {
+      props = node.parent->inputProps;  // shared read-only; the node's keys go on top
+    }
   }
   if (PropsPtr outputs = collectOutputProps(node)) {
     outputs->setEarliestAncestor(props);
     props = outputs;
   }
   auto own = propsSource_->loadNodeProps(node);
-  if (!own) {
-    log_->error(own.error().message);
-  } else if (*own) {
-    PropsPtr definition = *own;
+  if (!own) log_->error(own.error().message);
+  // The top of the chain is always the node's own: the job runner adds its keys there, and
+  // the rest of the chain may be shared with the parent flow.
+  PropsPtr definition = own && *own ? *own : Props::make();
+  if (own && *own) {
     definition->put("azkaban.memory.check", flow_->options.memoryCheck ? "true" : "false");
-    definition->setParent(props);
-    props = definition;
   }
-  node.inputProps = props ? props : Props::make();
+  definition->setParent(props);
+  node.inputProps = definition;
 }
 
 PropsPtr FlowRunner::collectOutputProps(const flow::ExecutableNode& node) const {

@@ -138,6 +138,10 @@ class FlowRunner final : public JobRunnerHost {
   std::map<std::string, PropsPtr> sharedProps_;
   std::vector<flow::ExecutableNode*> finishedNodes_;
   std::map<const flow::ExecutableNode*, int64_t> pendingDelay_;
+  // Per waiting node, the dependency that was unfinished at its last check. A wide fan-in is
+  // checked once per finished dependency; starting at the last blocker keeps each check O(1)
+  // instead of O(width).
+  mutable std::map<const flow::ExecutableNode*, size_t> blockingDependency_;
   std::vector<std::unique_ptr<JobRunner>> runners_;  // active (queued, waiting or running)
   std::deque<JobRunner*> waitingForThread_;
   std::set<JobRunner*> blockedOnPipeline_;

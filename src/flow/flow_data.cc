@@ -437,7 +437,8 @@ json disabledToJson(const std::vector<DisabledJob>& list) {
   return out;
 }
 
-json nodeToJson(const ExecutableNode& node) {
+// Every key of a node but "nodes" (its children), which callers add as a DOM or stream as text.
+json nodeFields(const ExecutableNode& node) {
   json out = node.extraKeys.is_object() ? node.extraKeys : json::object();
   out["id"] = node.isRoot() ? json(nullptr) : json(node.id);
   out["status"] = std::string(toString(node.status));
@@ -461,9 +462,6 @@ json nodeToJson(const ExecutableNode& node) {
   if (!node.pastAttempts.empty()) out["pastAttempts"] = pastAttemptsToJson(node.pastAttempts);
   if (node.isFlow()) {
     out["flowId"] = node.flowId;
-    json nodes = json::array();
-    for (const auto& child : node.nodes) nodes.push_back(nodeToJson(*child));
-    out["nodes"] = std::move(nodes);
     json props = json::array();
     for (const auto& entry : node.properties) {
       json e = {{"source", entry.source}};
@@ -473,6 +471,36 @@ json nodeToJson(const ExecutableNode& node) {
     out["properties"] = std::move(props);
   }
   return out;
+}
+
+json nodeToJson(const ExecutableNode& node) {
+  json out = nodeFields(node);
+  if (node.isFlow()) {
+    json nodes = json::array();
+    for (const auto& child : node.nodes) nodes.push_back(nodeToJson(*child));
+    out["nodes"] = std::move(nodes);
+  }
+  return out;
+}
+
+// `fields` as text with the children streamed in as a last "nodes" key: only one node's DOM
+// exists at a time, where a whole-flow DOM of a large flow costs megabytes per write.
+void appendNodeText(std::string& out, const json& fields, const ExecutableNode& node) {
+  std::string text = fields.dump();
+  if (!node.isFlow()) {
+    out += text;
+    return;
+  }
+  text.pop_back();  // the closing brace
+  out += text;
+  out += text.size() > 1 ? ",\"nodes\":[" : "\"nodes\":[";
+  bool first = true;
+  for (const auto& child : node.nodes) {
+    if (!first) out += ',';
+    first = false;
+    appendNodeText(out, nodeFields(*child), *child);
+  }
+  out += "]}";
 }
 
 json optionsToJson(const ExecutionOptions& o) {
@@ -532,8 +560,10 @@ json pastAttemptsToJson(const std::vector<PastAttempt>& attempts) {
   return out;
 }
 
-json toFlowDataJson(const ExecutableFlow& flow) {
-  json out = nodeToJson(flow.root);
+namespace {
+
+json flowFields(const ExecutableFlow& flow) {
+  json out = nodeFields(flow.root);
   out["executionId"] = flow.executionId;
   out["executionPath"] = optionalString(flow.executionPath);
   out["projectId"] = flow.projectId;
@@ -554,7 +584,21 @@ json toFlowDataJson(const ExecutableFlow& flow) {
   return out;
 }
 
-std::string toFlowDataText(const ExecutableFlow& flow) { return toFlowDataJson(flow).dump(); }
+}  // namespace
+
+json toFlowDataJson(const ExecutableFlow& flow) {
+  json out = flowFields(flow);
+  json nodes = json::array();
+  for (const auto& child : flow.root.nodes) nodes.push_back(nodeToJson(*child));
+  out["nodes"] = std::move(nodes);
+  return out;
+}
+
+std::string toFlowDataText(const ExecutableFlow& flow) {
+  std::string out;
+  appendNodeText(out, flowFields(flow), flow.root);
+  return out;
+}
 
 Result<std::unique_ptr<ExecutableFlow>> parseFlowData(const json& document) {
   try {

@@ -35,6 +35,16 @@ TEST(FlowDataTest, SpecExampleRoundTripsExactly) {
   EXPECT_EQ(toFlowDataJson(**again), doc);
 }
 
+TEST(FlowDataTest, StreamedTextEqualsTheDocument) {
+  // toFlowDataText streams the nodes (embedded flows included) instead of dumping one DOM.
+  auto flow = parseOrDie(example());
+  ASSERT_TRUE(flow);
+  bool hasEmbedded = false;
+  for (const auto& node : flow->root.nodes) hasEmbedded |= node->isFlow();
+  EXPECT_TRUE(hasEmbedded) << "the example should cover embedded flows";
+  EXPECT_EQ(json::parse(toFlowDataText(*flow)), toFlowDataJson(*flow));
+}
+
 TEST(FlowDataTest, SpecExampleFieldsAreModelled) {
   auto flow = parseOrDie(example());
   ASSERT_TRUE(flow);

@@ -49,6 +49,7 @@ class CommandJob final : public Job {
   CommandJobOptions options_;
   std::function<void(JobResult)> done_;
   std::map<std::string, std::string> props_;
+  PropsPtr view_;  // props_ for typed lookups
   std::vector<std::string> commands_;
   size_t nextCommand_ = 0;
   std::map<std::string, std::string> environment_;

@@ -164,7 +164,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, file));
   sqlite3_busy_timeout(db, options.busyTimeoutMillis);
   // WAL: readers never block the writer; NORMAL is durable across process crashes in WAL mode.
-  const std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+  // A 256 KiB page cache: writes touch one execution's rows, so the 2 MB default only holds
+  // flow_data pages already on disk.
+  const std::string pragmas =
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-256;";
   char* err = nullptr;
   for (const std::string& sql : {pragmas, std::string(kSchema)}) {
     if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
