@@ -1,9 +1,11 @@
 #include "jobtypes/command/command_job.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -50,7 +52,11 @@ class CommandJobTest : public ::testing::Test {
   }
   Outcome run(std::map<std::string, std::string> props, CommandJobOptions options = {},
               std::function<void(CommandJob&)> afterStart = {}) {
-    CommandJob job(context(std::move(props)), options);
+    return runWith(context(std::move(props)), std::move(options), std::move(afterStart));
+  }
+  Outcome runWith(JobContext c, CommandJobOptions options = {},
+                  std::function<void(CommandJob&)> afterStart = {}) {
+    CommandJob job(std::move(c), options);
     Outcome r;
     job.start([&](JobResult result) {
       r.result = std::move(result);
@@ -174,19 +180,42 @@ TEST_F(CommandJobTest, ExecuteAsUserSwitchesToTheEffectiveUser) {
   c.sysProps->put("execute.as.user", "true");
   c.sysProps->put("azkaban.group.name", "nogroup");
   std::filesystem::permissions(dir_, std::filesystem::perms::all);
-  CommandJob job(std::move(c), {});
-  Outcome r;
-  job.start([&](JobResult result) {
-    r.result = std::move(result);
-    r.done = true;
-  });
-  loop_.runUntil([&] { return r.done; });
+  auto r = runWith(std::move(c));
   ASSERT_TRUE(r.result.succeeded) << r.result.error;
   EXPECT_TRUE(logger_.contains("effective user is: nobody"));
   // The process printed its own user name: it ran as nobody, not as root.
   bool printed = false;
   for (const auto& line : logger_.lines) printed |= line == "nobody";
   EXPECT_TRUE(printed);
+}
+
+// Descriptors the executor holds without close-on-exec (client libraries' sockets) must not
+// reach the job: both spawn paths (posix_spawn, and fork for execute-as-user) close them.
+TEST_F(CommandJobTest, JobsInheritOnlyStandardDescriptors) {
+  int leaked = open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+  ASSERT_GE(leaked, 3);
+  auto r = run({{"command", "bash -c 'test -e /proc/self/fd/" + std::to_string(leaked) +
+                                " && echo inherited || echo clean'"}});
+  ASSERT_TRUE(r.result.succeeded) << r.result.error;
+  // Exact lines: the log also holds the command text, which names both words.
+  auto printed = [&](const std::string& word) {
+    return std::count(logger_.lines.begin(), logger_.lines.end(), word) > 0;
+  };
+  EXPECT_TRUE(printed("clean"));
+  EXPECT_FALSE(printed("inherited"));
+  if (geteuid() == 0 && lookupUser("nobody")) {
+    JobContext c = context({{"command", "bash -c 'test -e /proc/self/fd/" + std::to_string(leaked) +
+                                            " && echo forked-inherited || echo forked-clean'"},
+                            {"user.to.proxy", "nobody"}});
+    c.sysProps->put("execute.as.user", "true");
+    c.sysProps->put("azkaban.group.name", "nogroup");
+    std::filesystem::permissions(dir_, std::filesystem::perms::all);
+    auto forked = runWith(std::move(c));
+    ASSERT_TRUE(forked.result.succeeded) << forked.result.error;
+    EXPECT_TRUE(printed("forked-clean"));
+    EXPECT_FALSE(printed("forked-inherited"));
+  }
+  close(leaked);
 }
 
 TEST_F(CommandJobTest, ConfiguredBlacklistIsHonoured) {

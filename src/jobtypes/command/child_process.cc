@@ -34,6 +34,7 @@ int openPidFd(pid_t pid) {
 // the largest per-job cost (bench/engine_overhead.py). The child does what the fork() path's
 // child does, in the same order. It cannot switch users and does not say which step failed, so
 // -1 sends runAs jobs and every failure to the fork() path, which reports the exact error.
+// Descriptors from 3 up are closed in the child (see the fork() path).
 pid_t spawnWithoutFork(const char* file, char* const argv[], char* const envp[],
                        const std::string& cwd, int outFd) {
   posix_spawn_file_actions_t actions;
@@ -58,6 +59,7 @@ pid_t spawnWithoutFork(const char* file, char* const argv[], char* const envp[],
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) == 0 &&
             posix_spawn_file_actions_adddup2(&actions, outFd, 1) == 0 &&
             posix_spawn_file_actions_adddup2(&actions, outFd, 2) == 0 &&
+            posix_spawn_file_actions_addclosefrom_np(&actions, 3) == 0 &&
             (cwd.empty() || posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str()) == 0);
   pid_t pid = -1;
   if (ok && posix_spawn(&pid, file, &actions, &attr, argv, envp) != 0) pid = -1;
@@ -181,6 +183,10 @@ Result<void> ChildProcess::spawn(const SpawnOptions& options) {
     if (devNull >= 0) dup2(devNull, 0);
     dup2(pipeFds[1], 1);
     dup2(pipeFds[1], 2);
+    // Libraries (MariaDB Connector/C, libcurl) open sockets without close-on-exec: a job must
+    // not inherit the executor's database sessions. Marked rather than closed, so errorPipe
+    // still reports a failed exec.
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     int code = 0;
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) code = 1;
     if (code == 0 && options.runAs) {
