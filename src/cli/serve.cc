@@ -65,8 +65,9 @@ int serve(const ServeOptions& options) {
   if (!serverStore) return fail("the MySQL store does not provide the executor tables");
   server::ExecutorServer server(
       loaded->config, *store, serverStore,
-      [](jobtypes::JobTypeRegistry& registry, const server::ServerConfig&) {
-        jobtypes::emr::registerEmrJobType(registry);
+      [](jobtypes::JobTypeRegistry& registry, const server::ServerConfig& config) {
+        // azkaban.cognito.* in azkaban.properties configure the EMR-user directory.
+        jobtypes::emr::registerEmrJobType(registry, *config.props);
       });
   if (auto started = server.start(); !started)
     return fail("start-up failed: " + started.error().message);

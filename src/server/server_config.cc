@@ -42,7 +42,10 @@ const std::vector<std::string> kKnownKeys = {
     // Container start-up and the EMR job types (read by their own parts).
     "aws.rds.secretid", "aws.azkaban.secretid", "aws.emr.events.queue.url",
     "azkaban.webserver.user", "azkaban.webserver.password", "azkaban.webserver.verify.tls",
-    "executor.bind.address", "executor.shutdown.linger.ms"};
+    "executor.bind.address", "executor.shutdown.linger.ms",
+    // The emr job type's Cognito EMR-user directory.
+    "azkaban.cognito.user.pool.id", "azkaban.cognito.role.arn", "azkaban.cognito.region",
+    "azkaban.cognito.refresh.seconds", "azkaban.cognito.page.size"};
 
 class Reader {
  public:

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""AWS emulator for tests: EMR, CloudWatch Logs, Lambda, STS, SQS, Secrets Manager, S3, ECS
-and the ECS container-credentials endpoint on one loopback port.
+"""AWS emulator for tests: EMR, CloudWatch Logs, Lambda, STS, SQS, Secrets Manager, S3, ECS,
+Cognito IdP and the ECS container-credentials endpoint on one loopback port.
 
     python3 tests/aws_emulator/emulator.py --port 0 --port-file F [--state-dir D] [--config JSON|@file]
 """

@@ -712,6 +712,86 @@ class SqsTest(EmulatorTest):
                                QueueName="missing")
 
 
+class CognitoTest(EmulatorTest):
+    POOL = "eu-west-2_EmuPool1"
+    CONFIG = {"cognito": {"user_pools": {POOL: {
+        "groups": [f"group-{i}" for i in range(7)],
+        "users": [{"Username": f"user-{i}", "Attributes": {"preferred_username": f"pref-{i}", "sub": f"{i}ab-sub",
+                                                           "email": f"u{i}@example.com"},
+                   "Groups": ["group-0"] + (["group-6"] if i % 2 else [])} for i in range(7)]}}}}
+
+    def test_cli_lists_every_page_of_groups_and_users(self):
+        self.emu.admin("POST", "calls/reset")
+        _, out, _ = self.aws("cognito-idp", "list-groups", "--user-pool-id", self.POOL, "--page-size", "2")
+        self.assertEqual([g["GroupName"] for g in out["Groups"]], [f"group-{i}" for i in range(7)])
+        _, out, _ = self.aws("cognito-idp", "list-users-in-group", "--user-pool-id", self.POOL,
+                             "--group-name", "group-6", "--page-size", "2")
+        self.assertEqual([u["Username"] for u in out["Users"]], ["user-1", "user-3", "user-5"])
+        # ListUsers pages with PaginationToken, not NextToken.
+        _, out, _ = self.aws("cognito-idp", "list-users", "--user-pool-id", self.POOL, "--page-size", "3")
+        self.assertEqual([u["Username"] for u in out["Users"]], [f"user-{i}" for i in range(7)])
+        attrs = {a["Name"]: a["Value"] for a in out["Users"][4]["Attributes"]}
+        self.assertEqual(attrs, {"preferred_username": "pref-4", "sub": "4ab-sub", "email": "u4@example.com"})
+        calls = self.emu.admin("GET", "calls")["calls"]
+        self.assertEqual(calls, {"cognito-idp.ListGroups": 4, "cognito-idp.ListUsersInGroup": 2,
+                                 "cognito-idp.ListUsers": 3})
+
+    def test_tokens_limits_filters_and_errors(self):
+        idp = self.client("cognito-idp")
+        r = idp.list_groups(UserPoolId=self.POOL, Limit=5)
+        self.assertEqual(len(r["Groups"]), 5)
+        r2 = idp.list_groups(UserPoolId=self.POOL, Limit=5, NextToken=r["NextToken"])
+        self.assertEqual([g["GroupName"] for g in r2["Groups"]], ["group-5", "group-6"])
+        self.assertNotIn("NextToken", r2)
+        r = idp.list_users(UserPoolId=self.POOL, Limit=6)
+        self.assertIn("PaginationToken", r)
+        self.assertNotIn("NextToken", r)
+        self.assertEqual(len(idp.list_users(UserPoolId=self.POOL, PaginationToken=r["PaginationToken"])["Users"]), 1)
+        r = idp.list_users(UserPoolId=self.POOL, Filter='preferred_username = "pref-3"')
+        self.assertEqual([u["Username"] for u in r["Users"]], ["user-3"])
+        r = idp.list_users(UserPoolId=self.POOL, Filter='sub ^= "5a"', AttributesToGet=["sub"])
+        self.assertEqual(r["Users"][0]["Attributes"], [{"Name": "sub", "Value": "5ab-sub"}])
+        self.assertClientError("InvalidParameterException", 400, idp.list_users, UserPoolId=self.POOL,
+                               Filter="custom:x = 1")
+        self.assertClientError("ResourceNotFoundException", 400, idp.list_groups, UserPoolId="eu-west-2_Missing")
+        self.assertClientError("ResourceNotFoundException", 400, idp.list_users_in_group, UserPoolId=self.POOL,
+                               GroupName="no-such-group")
+        self.assertClientError("InvalidParameterException", 400, idp.list_groups, UserPoolId=self.POOL,
+                               NextToken="not-a-token")
+        self.assertClientError("InvalidParameterException", 400, idp.list_groups, UserPoolId="no-underscore")
+        # The model caps Limit at 60; ParamValidator leaves max to us.
+        rc, _, err = self.aws("cognito-idp", "list-groups", "--user-pool-id", self.POOL, "--limit", "61",
+                              check=False)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("ValidationException", err)
+
+    def test_admin_seeding_throttling_faults_and_caller(self):
+        sub = self.emu.admin("POST", "cognito/users", {"pool": self.POOL, "Username": "late",
+                                                       "Groups": ["group-3"]})["sub"]
+        self.assertRegex(sub, r"^[0-9a-f]{8}-[0-9a-f]{4}-")  # Cognito-style UUID when not given
+        self.emu.admin("POST", "cognito/groups", {"pool": self.POOL, "GroupName": "group-new"})
+        idp = self.client("cognito-idp")
+        self.assertEqual(idp.list_groups(UserPoolId=self.POOL)["Groups"][-1]["GroupName"], "group-new")
+        users = idp.list_users_in_group(UserPoolId=self.POOL, GroupName="group-3")["Users"]
+        self.assertEqual([(u["Username"], u["Attributes"]) for u in users], [("late", [{"Name": "sub", "Value": sub}])])
+        self.emu.admin("POST", "cognito/remove-member", {"pool": self.POOL, "Username": "late", "GroupName": "group-3"})
+        self.assertEqual(idp.list_users_in_group(UserPoolId=self.POOL, GroupName="group-3")["Users"], [])
+        # Cognito's own throttling and internal-error codes.
+        self.emu.admin("POST", "ratelimits", {"api": "cognito-idp.ListUsers", "rate": 0.01, "burst": 1})
+        idp.list_users(UserPoolId=self.POOL)
+        self.assertClientError("TooManyRequestsException", 400, idp.list_users, UserPoolId=self.POOL)
+        self.emu.admin("POST", "faults", {"api": "cognito-idp.ListGroups", "count": 1, "status": 500})
+        self.assertClientError("InternalErrorException", 500, idp.list_groups, UserPoolId=self.POOL)
+        # Calls made with an assumed role name its session (the EMR-user import's EMR_Get_Users).
+        c = self.client("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/cognito-read",
+                                           RoleSessionName="EMR_Get_Users")["Credentials"]
+        self.client("cognito-idp", key=c["AccessKeyId"], secret=c["SecretAccessKey"],
+                    token=c["SessionToken"]).list_groups(UserPoolId=self.POOL)
+        last = self.emu.admin("GET", "cognito/calls")["calls"][-1]
+        self.assertEqual(last, {"api": "ListGroups", "pool": self.POOL,
+                                "caller": "arn:aws:sts::123456789012:assumed-role/cognito-read/EMR_Get_Users"})
+
+
 class HarnessShellTest(unittest.TestCase):
     def test_start_prints_port_and_stop(self):
         state = tempfile.mkdtemp(prefix="aws-emu-shell-")

@@ -529,6 +529,30 @@ Result<Credentials> CachingCredentialsSource::credentials() {
   return fresh;
 }
 
+Result<OptCreds> AssumeRoleProvider::fetch() {
+  Result<Credentials> source = source_->credentials();
+  if (!source) return source.error().withContext("assume role '" + params_.roleArn + "'");
+  AwsClient client = stsClient(ctx_, source_);
+  AssumeRoleParams params = params_;
+  params.roleSessionName = sessionName(ctx_, params.roleSessionName);
+  auto creds = stsAssumeRole(client, params);
+  if (!creds) {
+    return Error{
+        "assume role '" + params_.roleArn + "': " +
+        redactSecrets(creds.error().describe(), {source->secretAccessKey, source->sessionToken})};
+  }
+  creds->providerName = "assume-role";
+  return found(std::move(*creds));
+}
+
+std::shared_ptr<CachingCredentialsSource> assumeRoleCredentialsSource(AssumeRoleParams params,
+                                                                      ProviderContext ctx) {
+  ctx = withDefaults(std::move(ctx));
+  auto provider =
+      std::make_shared<AssumeRoleProvider>(std::move(params), defaultCredentialsSource(ctx), ctx);
+  return std::make_shared<CachingCredentialsSource>(provider, ctx.clock, RefreshWindows{}, ctx.log);
+}
+
 std::shared_ptr<CachingCredentialsSource> defaultCredentialsSource(ProviderContext ctx) {
   ctx = withDefaults(std::move(ctx));
   auto chain = defaultProviderChain(ctx);

@@ -9,6 +9,7 @@
 
 #include "aws/common/env.h"
 #include "aws/credentials/credentials.h"
+#include "aws/credentials/sts.h"
 #include "aws/http/aws_client.h"
 #include "aws/http/http_client.h"
 #include "core/clock.h"
@@ -106,6 +107,24 @@ class ImdsProvider final : public CredentialsProvider {
   ProviderContext ctx_;
 };
 
+// STS AssumeRole signed with `source` (spec 3.5): a role the process assumes for itself, e.g.
+// the Cognito read role (session EMR_Get_Users). Errors never carry the source's secret.
+class AssumeRoleProvider final : public CredentialsProvider {
+ public:
+  AssumeRoleProvider(AssumeRoleParams params, std::shared_ptr<CredentialsSource> source,
+                     ProviderContext ctx)
+      : params_(std::move(params)),
+        source_(std::move(source)),
+        ctx_(withDefaults(std::move(ctx))) {}
+  std::string name() const override { return "assume-role"; }
+  Result<std::optional<Credentials>> fetch() override;
+
+ private:
+  AssumeRoleParams params_;
+  std::shared_ptr<CredentialsSource> source_;
+  ProviderContext ctx_;
+};
+
 // Tries providers in order; the first that yields credentials is remembered and asked again
 // on later fetches (refresh). An error from a configured provider stops the chain.
 class ProviderChain final : public CredentialsProvider {
@@ -154,6 +173,11 @@ class CachingCredentialsSource final : public CredentialsSource {
 
 // The default chain behind a cache: what AwsClient users normally want.
 std::shared_ptr<CachingCredentialsSource> defaultCredentialsSource(ProviderContext ctx = {});
+
+// The role's credentials behind a cache (refreshed before expiry), the source being the
+// cached default chain.
+std::shared_ptr<CachingCredentialsSource> assumeRoleCredentialsSource(AssumeRoleParams params,
+                                                                      ProviderContext ctx = {});
 
 // An AwsClient with the region from resolveRegion (unless options.region is set) and the
 // cached default chain; unset options take the context's env, clock, sleeper and log.

@@ -1,5 +1,9 @@
 #include "jobtypes/emr/emr_job.h"
 
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
 #include "aws/credentials/providers.h"
 #include "jobtypes/emr/emr_config.h"
 #include "jobtypes/emr/step_builder.h"
@@ -96,7 +100,8 @@ void EmrJob::start(std::function<void(JobResult)> done) {
   GroupLookup groups = options_.groupLookup
                            ? options_.groupLookup
                            : GroupLookup([](const std::string& u) { return groupFromFile(u); });
-  auto emr = emrUser(users, effective, groups);
+  auto emr = emrUser(users, effective, groups,
+                     options_.groupSource.empty() ? "/etc/group" : options_.groupSource);
   if (!emr) return fail(emr.error().message);
   auto command = parseStepCommand(config->step);
   if (!command) return fail(command.error().message);
@@ -177,7 +182,58 @@ std::shared_ptr<EmrTrackerPool> processTrackerPool() {
   return pool;
 }
 
+std::shared_ptr<CognitoUserDirectory> processCognitoDirectory(
+    const CognitoDirectoryConfig& config) {
+  // spdlog's registry first, so it outlives the directory's thread at exit.
+  (void)spdlog::default_logger_raw();
+  static std::mutex mutex;
+  static std::optional<CognitoDirectoryConfig> current;
+  static std::shared_ptr<CognitoUserDirectory> directory;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (directory && current == config) return directory;
+  aws::ProviderContext ctx;
+  ctx.log = [](std::string_view line) { spdlog::info("aws: {}", line); };
+  CognitoDirectoryOptions options;
+  options.log = [](bool warning, const std::string& line) {
+    if (warning) {
+      spdlog::warn("{}", line);
+    } else {
+      spdlog::info("{}", line);
+    }
+  };
+  auto made = makeCognitoUserDirectory(config, std::move(ctx), std::move(options));
+  if (!made) {
+    spdlog::error("{}; EMR users resolve through /etc/group only", made.error().message);
+    return nullptr;
+  }
+  spdlog::info("Cognito user directory: reading {} at start{}", (*made)->description(),
+               config.refresh.count() > 0
+                   ? " and every " + std::to_string(config.refresh.count()) + " s"
+                   : " only");
+  (*made)->start();
+  current = config;
+  directory = *made;
+  return directory;
+}
+
 void registerEmrJobType(JobTypeRegistry& registry, EmrJobTypeOptions options) {
+  registerEmrJobType(registry, Props(), std::move(options));
+}
+
+void registerEmrJobType(JobTypeRegistry& registry, const Props& serverProps,
+                        EmrJobTypeOptions options) {
+  if (!options.groupLookup) {
+    auto config = readCognitoDirectoryConfig(serverProps, aws::processEnv());
+    if (!config) {
+      spdlog::error("Cognito user directory: {}; EMR users resolve through /etc/group only",
+                    config.error().message);
+    } else if (*config) {
+      if (auto directory = processCognitoDirectory(**config)) {
+        options.groupLookup = directoryGroupLookup(directory);
+        options.groupSource = "/etc/group or " + directory->description();
+      }
+    }
+  }
   registry.replace(std::make_shared<EmrJobFactory>(std::move(options)));
 }
 

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "jobtypes/emr/cognito_user_directory.h"
 #include "jobtypes/emr/step_tracker.h"
 #include "jobtypes/emr/user_utility.h"
 #include "jobtypes/job_type.h"
@@ -17,6 +18,7 @@ inline constexpr const char* kOutputStepState = "emr.step.state";
 struct EmrJobTypeOptions {
   std::shared_ptr<EmrTrackerPool> pool;  // null: the process-wide pool over real AWS clients
   GroupLookup groupLookup;               // null: /etc/group
+  std::string groupSource;               // what groupLookup reads, for errors; "": /etc/group
 };
 
 // The `emr` job type (emr-jobtypes.md section 2): runs `step` on the shared EMR cluster through
@@ -64,8 +66,18 @@ class EmrJobFactory final : public JobTypeFactory {
 // (AWS_ENDPOINT_URL* overrides honoured), region = aws.region of the job type.
 std::shared_ptr<EmrTrackerPool> processTrackerPool();
 
+// The process-wide Cognito directory for `config`: made and started (waiting up to 30 s for
+// the first load) on first use, then shared by every call with the same config, so a job-type
+// reload neither reads Cognito again nor blocks the loop (a different config, which one server
+// never has, replaces it). Null when it cannot be made (logged).
+std::shared_ptr<CognitoUserDirectory> processCognitoDirectory(const CognitoDirectoryConfig& config);
+
 // Adds the `emr` type (plugins/jobtypes/emr/private.properties + commonprivate.properties
-// are its sys props).
+// are its sys props). Without options.groupLookup the EMR user's group comes from /etc/group,
+// or, when a Cognito user pool is configured (readCognitoDirectoryConfig over `serverProps`
+// and the process environment), from the process-wide directory over /etc/group.
 void registerEmrJobType(JobTypeRegistry& registry, EmrJobTypeOptions options = {});
+void registerEmrJobType(JobTypeRegistry& registry, const Props& serverProps,
+                        EmrJobTypeOptions options = {});
 
 }  // namespace azx::jobtypes::emr

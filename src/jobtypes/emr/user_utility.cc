@@ -38,7 +38,7 @@ Result<std::string> effectiveUser(const UserInputs& in) {
 }
 
 Result<std::string> emrUser(const UserInputs& in, const std::optional<std::string>& effective,
-                            const GroupLookup& groupOf) {
+                            const GroupLookup& groupOf, const std::string& groupSource) {
   if (!blank(in.serviceUser)) return trim(in.serviceUser);
   if (!effective || blank(*effective)) {
     return Error{"No EMR user: execute.as.user is false and no azkaban.service.user is set"};
@@ -46,25 +46,41 @@ Result<std::string> emrUser(const UserInputs& in, const std::optional<std::strin
   if (in.useEmrUser) return *effective;
   auto group = groupOf ? groupOf(*effective) : std::nullopt;
   if (!group || group->empty()) {
-    return Error{"No group found for user '" + *effective + "' in /etc/group"};
+    return Error{"No group found for user '" + *effective + "' in " + groupSource};
   }
   return *group;
 }
 
-std::optional<std::string> groupFromFile(const std::string& user,
-                                         const std::filesystem::path& groupFile) {
+std::optional<std::vector<GroupLine>> readGroupFile(const std::filesystem::path& groupFile) {
   std::ifstream in(groupFile);
   if (!in) return std::nullopt;
-  std::optional<std::string> found;
+  std::vector<GroupLine> lines;
   std::string line;
   while (std::getline(in, line)) {
     auto fields = split(line, ':');
-    if (fields.size() < 4 || fields[3].empty()) continue;
-    for (const auto& member : split(fields[3], ',')) {
-      if (member == user) found = fields[0];  // keep reading: the last match wins
+    GroupLine g{fields[0], {}};
+    if (fields.size() >= 4 && !fields[3].empty()) g.members = split(fields[3], ',');
+    lines.push_back(std::move(g));
+  }
+  return lines;
+}
+
+std::optional<std::string> lastGroupListing(const std::vector<GroupLine>& lines,
+                                            const std::string& user) {
+  std::optional<std::string> found;
+  for (const auto& line : lines) {
+    for (const auto& member : line.members) {
+      if (member == user) found = line.name;  // keep reading: the last match wins
     }
   }
   return found;
+}
+
+std::optional<std::string> groupFromFile(const std::string& user,
+                                         const std::filesystem::path& groupFile) {
+  auto lines = readGroupFile(groupFile);
+  if (!lines) return std::nullopt;
+  return lastGroupListing(*lines, user);
 }
 
 Result<void> checkNotBlacklisted(const std::string& user,

@@ -88,10 +88,12 @@ _THROTTLE = {
     "s3": ("SlowDown", 503),
     "sts": ("Throttling", 400),
     "sqs": ("RequestThrottled", 400),
+    "cognito-idp": ("TooManyRequestsException", 400),
 }
 _INTERNAL = {
     "emr": "InternalServerError", "lambda": "ServiceException", "s3": "InternalError",
     "ecs": "ServerException", "secretsmanager": "InternalServiceError",
+    "cognito-idp": "InternalErrorException",
 }
 _UNAVAILABLE = {"logs": "ServiceUnavailableException", "s3": "ServiceUnavailable"}
 

@@ -18,6 +18,7 @@ import traceback
 import urllib.parse
 
 from . import protocol
+from .cognito import CognitoService
 from .container_creds import ContainerCredentials
 from .control import Control
 from .ecs import EcsService
@@ -57,7 +58,8 @@ class Emulator:
             self.sqs_store.create(q)
         self.emr = EmrService(self, self.log_store, self.sqs_store)
         svcs = [self.emr, LogsService(self, self.log_store), LambdaService(self, self.emr), StsService(self),
-                SqsService(self, self.sqs_store), SecretsService(self), S3Service(self), EcsService(self)]
+                SqsService(self, self.sqs_store), SecretsService(self), S3Service(self), EcsService(self),
+                CognitoService(self)]
         self.services = {s.name: s for s in svcs}
         self.container = ContainerCredentials(self)
         self.json_targets = {}
@@ -284,6 +286,20 @@ class Emulator:
                 return 200, {"ok": True}
             if key == ("GET", "lambda/invocations"):
                 return 200, {"invocations": list(self.services["lambda"].invocations)}
+            cognito = self.services["cognito-idp"]
+            if key == ("POST", "cognito/groups"):
+                cognito.add_group(req["pool"], req["GroupName"], req.get("Description"), req.get("Precedence"))
+                return 200, {"ok": True}
+            if key == ("POST", "cognito/users"):
+                sub = cognito.add_user(req["pool"], req["Username"], req.get("Attributes"), req.get("Groups", ()),
+                                       req.get("Enabled", True), req.get("UserStatus", "CONFIRMED"))
+                return 200, {"sub": sub}
+            if key == ("POST", "cognito/remove-member"):
+                cognito.remove_from_group(req["pool"], req["Username"], req["GroupName"])
+                return 200, {"ok": True}
+            if key == ("GET", "cognito/calls"):
+                with cognito.lock:
+                    return 200, {"calls": list(cognito.calls)}
         except (KeyError, TypeError, ValueError) as e:
             return 400, {"error": f"bad admin request: {type(e).__name__}: {e}"}
         except AwsError as e:

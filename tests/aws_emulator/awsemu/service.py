@@ -44,15 +44,16 @@ class Service:
         return fn(params, ctx)
 
     @staticmethod
-    def page(rows, token, limit, list_key, token_name_in, token_name_out):
+    def page(rows, token, limit, list_key, token_name_in, token_name_out, bad_token_code=None):
         """Offset pagination with an opaque token."""
         start = 0
         if token:
             try:
                 start = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("off:"))
             except (ValueError, UnicodeDecodeError):
-                raise AwsError("InvalidParameterException" if token_name_in == "nextToken" else "InvalidRequestException",
-                               f"invalid {token_name_in}") from None
+                code = bad_token_code or ("InvalidParameterException" if token_name_in == "nextToken"
+                                          else "InvalidRequestException")
+                raise AwsError(code, f"invalid {token_name_in}") from None
         out = {list_key: rows[start:start + limit]}
         if start + limit < len(rows):
             out[token_name_out] = base64.urlsafe_b64encode(f"off:{start + limit}".encode()).decode()

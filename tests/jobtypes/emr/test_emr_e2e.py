@@ -112,7 +112,8 @@ class EmrE2E(unittest.TestCase):
         return os.path.join(self.tmp, "project")
 
     def env(self, credentials="static"):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("AWS_", "AZK_")) and k not in ("USER_POOL_ID", "COGNITO_ROLE_ARN")}
         env.update({"AWS_ENDPOINT_URL": self.emu.endpoint, "AWS_REGION": "eu-west-2",
                     "AWS_EC2_METADATA_DISABLED": "true",
                     "AWS_CONFIG_FILE": os.path.join(self.tmp, "none"),
@@ -387,6 +388,79 @@ class EmrE2E(unittest.TestCase):
         self.assertGreaterEqual(calls["calls"].get("container.credentials", 0), 2, calls["calls"])
         outcomes = calls["outcomes"]
         self.assertFalse(any(str(c) == "403" for st in outcomes.values() for c in st), outcomes)
+
+    # ------------------------------------------------------------------ Cognito EMR users
+    POOL = "eu-west-2_E2eCognito1"
+    COGNITO_ROLE = "arn:aws:iam::123456789012:role/azkaban-executor-read-only-cognito-e2e"
+
+    def seed_cognito(self):
+        for g in ("data-analysts", "data-engineers", "unused"):
+            self.emu.admin("POST", "cognito/groups", {"pool": self.POOL, "GroupName": g})
+        # Local names: preferred_username (else Username) + the first 3 characters of sub.
+        self.emu.admin("POST", "cognito/users", {
+            "pool": self.POOL, "Username": "0c9a11-alice",
+            "Attributes": {"preferred_username": "alice", "sub": "7f3e2a10-1111-2222-3333-444455556666"},
+            "Groups": ["data-analysts", "data-engineers"]})
+        self.emu.admin("POST", "cognito/users", {
+            "pool": self.POOL, "Username": "bob",
+            "Attributes": {"sub": "e91d5c00-aaaa-bbbb-cccc-ddddeeeeffff"}, "Groups": ["data-analysts"]})
+
+    def cognito_project(self):
+        script = self.write("emr-master/args.sh", ARGS_SCRIPT, 0o755)
+        return self.project(textwrap.dedent(f"""\
+            nodes:
+              - name: emr_alice
+                type: emr
+                config:
+                  user.to.proxy: alice7f3
+                  step: {script} a
+              - name: emr_bob
+                type: emr
+                config:
+                  user.to.proxy: bobe91
+                  step: {script} b
+            """))
+
+    def test_cognito_group_is_the_emr_user(self):
+        self.start_emulator()
+        self.seed_cognito()
+        env = self.env()
+        # The Java image's variables; pages of one so every listing takes several calls.
+        env.update(USER_POOL_ID=self.POOL, COGNITO_ROLE_ARN=self.COGNITO_ROLE, AZK_AZKABAN_COGNITO_PAGE_SIZE="1")
+        p, summary = self.run_cli(self.cognito_project(), self.plugins("use.emr.user=false\n"), env)
+        self.assertEqual(summary["status"], "SUCCEEDED", p.stdout[-3000:] + p.stderr[-3000:])
+        # Neither user exists on this machine: the emr job needs no OS account.
+        alice, bob = self.job_log("emr_alice"), self.job_log("emr_bob")
+        self.assertIn("Effective user: 'alice7f3'", alice)
+        # Cognito groups follow /etc/group's lines and the last one listing the user wins.
+        self.assertIn("Script to be run as emr user 'data-engineers'", alice)
+        self.assertIn("SCRIPT-START user=data-engineers", alice)
+        self.assertIn("Script to be run as emr user 'data-analysts'", bob)
+        self.assertEqual(sorted(s["args"][2] for s in self.steps()), ["data-analysts", "data-engineers"])
+        out = p.stdout + p.stderr
+        self.assertIn(f"Cognito user directory: 3 groups, 2 users from Cognito user pool '{self.POOL}' "
+                      f"(eu-west-2, role {self.COGNITO_ROLE})", out)
+        calls = self.calls()["calls"]
+        self.assertEqual(calls.get("sts.AssumeRole"), 1, calls)
+        self.assertEqual(calls.get("cognito-idp.ListGroups"), 3, calls)        # 3 groups, 1 a page
+        self.assertEqual(calls.get("cognito-idp.ListUsersInGroup"), 4, calls)  # 2 + 1 + 1 (empty)
+        callers = {c["caller"] for c in self.emu.admin("GET", "cognito/calls")["calls"]}
+        self.assertEqual(callers, {"arn:aws:sts::123456789012:assumed-role/"
+                                   "azkaban-executor-read-only-cognito-e2e/EMR_Get_Users"})
+
+    def test_unreachable_cognito_is_logged_and_not_fatal(self):
+        self.start_emulator()
+        env = self.env()
+        env["USER_POOL_ID"] = "eu-west-2_NoSuchPool"
+        p, summary = self.run_cli(self.cognito_project(), self.plugins("use.emr.user=false\n"), env)
+        out = p.stdout + p.stderr
+        self.assertIn("Cognito user directory: load from Cognito user pool 'eu-west-2_NoSuchPool'", out)
+        self.assertIn("User pool eu-west-2_NoSuchPool does not exist.", out)
+        # The run goes on; without a group the emr jobs fail clearly and submit nothing.
+        self.assertEqual(summary["status"], "FAILED")
+        self.assertIn("No group found for user 'alice7f3' in /etc/group or Cognito user pool "
+                      "'eu-west-2_NoSuchPool'", self.job_log("emr_alice"))
+        self.assertEqual(self.steps(), [])
 
 
 if __name__ == "__main__":
