@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "cli/executors_command.h"
@@ -21,7 +23,8 @@ class ExecutorsPruneTest : public testing::MysqlFixture {
   void SetUp() override {
     MysqlFixture::SetUp();
     if (::testing::Test::IsSkipped() || HasFatalFailure()) return;
-    sql("DELETE FROM executors; DELETE FROM execution_flows;");
+    sql("DELETE FROM executors; DELETE FROM execution_flows; DELETE FROM execution_jobs; "
+        "DELETE FROM active_executing_flows;");
     store_ = open(config());
     ASSERT_TRUE(store_);
     confDir_ = testing::freshTempDir("executors-prune-conf");
@@ -58,6 +61,38 @@ class ExecutorsPruneTest : public testing::MysqlFixture {
     sql("UPDATE execution_flows SET executor_id=" + std::to_string(executorId) +
         " WHERE exec_id=" + std::to_string(*id));
     return *id;
+  }
+
+  // An execution a web assigned to `executorId` that no executor started: PREPARING, no
+  // start time, every node READY (the state between the web's dispatch and `execute`).
+  int addNeverStartedExecution(int executorId) {
+    auto flow = testing::specExampleFlow();
+    EXPECT_TRUE(flow);
+    auto id = store_->createExecution(*flow, 1700000000000);
+    EXPECT_TRUE(id.ok());
+    flow->root.status = Status::Preparing;
+    flow->root.startTime = -1;
+    for (auto& node : flow->root.nodes) {
+      node->status = Status::Ready;
+      node->startTime = node->endTime = node->updateTime = -1;
+    }
+    EXPECT_TRUE(store_->updateExecutableFlow(*flow).ok());
+    sql("UPDATE execution_flows SET executor_id=" + std::to_string(executorId) +
+        " WHERE exec_id=" + std::to_string(*id));
+    return *id;
+  }
+
+  void addJobRow(int execId, const std::string& jobId, int attempt, int status, int64_t end) {
+    sql("INSERT INTO execution_jobs (exec_id, project_id, version, flow_id, job_id, attempt, "
+        "start_time, end_time, status) VALUES (" +
+        std::to_string(execId) + ", 7, 3, 'main', '" + jobId + "', " + std::to_string(attempt) +
+        ", 1700000005100, " + std::to_string(end) + ", " + std::to_string(status) + ")");
+  }
+
+  static int64_t wallMillis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
   }
 
   std::unique_ptr<store::MysqlStore> store_;
@@ -133,6 +168,100 @@ TEST_F(ExecutorsPruneTest, PrunesOnlyExecutorsThatDoNotAnswer) {
   std::ostringstream again;
   EXPECT_EQ(executorsPrune({confDir_, 500}, again), 0);
   EXPECT_NE(again.str().find("pruned 0 of 1"), std::string::npos) << again.str();
+}
+
+TEST_F(ExecutorsPruneTest, NeverStartedExecutionIsLeftToTheWeb) {
+  SilentPort refusing(false);
+  const int deadId = addExecutor(refusing.port(), true);
+  const int pending = addNeverStartedExecution(deadId);
+  sql("INSERT INTO active_executing_flows (exec_id, update_time) VALUES (" +
+      std::to_string(pending) + ", 1)");
+  auto before = store_->fetchExecutionRow(pending);
+  ASSERT_TRUE(before.ok() && before->has_value());
+  ASSERT_EQ((*before)->status, 20);
+
+  std::ostringstream out;
+  EXPECT_EQ(executorsPrune({confDir_, 500}, out), 0) << out.str();
+  std::cout << out.str();
+  EXPECT_NE(out.str().find("warning: execution " + std::to_string(pending) +
+                           " not finalised: never started (PREPARING); left to the web, "),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(out.str().find("finalised as FAILED"), std::string::npos) << out.str();
+  // The row is pruned all the same; the web finalises the execution once it is gone.
+  EXPECT_NE(out.str().find("pruned 1 of 1"), std::string::npos) << out.str();
+  auto remaining = store_->listExecutors();
+  ASSERT_TRUE(remaining.ok());
+  EXPECT_TRUE(remaining->empty());
+
+  auto row = store_->fetchExecutionRow(pending);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->status, 20);
+  EXPECT_EQ((*row)->startTime, -1);
+  EXPECT_EQ((*row)->endTime, (*before)->endTime);
+  EXPECT_EQ((*row)->updateTime, (*before)->updateTime);
+  EXPECT_EQ((*row)->executorId, deadId);
+  auto stored = store_->fetchExecutableFlow(pending);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((**stored)->root.status, Status::Preparing);
+  for (const auto& node : (**stored)->root.nodes) EXPECT_EQ(node->status, Status::Ready);
+  EXPECT_EQ(
+      sql("SELECT COUNT(*) FROM active_executing_flows WHERE exec_id=" + std::to_string(pending)),
+      "COUNT(*)\n1\n");
+}
+
+TEST_F(ExecutorsPruneTest, FinalisedExecutionsJobRowsEndFailed) {
+  FakeExecutor live(R"({"status":"alive"})");
+  SilentPort refusing(false);
+  const int liveId = addExecutor(live.port(), true);
+  const int deadId = addExecutor(refusing.port(), true);
+  const int deadExec = addRunningExecution(deadId);
+  const int liveExec = addRunningExecution(liveId);
+  // The spec example's attempts: jobA done, sub's jobB retrying after a failure, plus a
+  // QUEUED and a KILLING row; the live executor's running job.
+  addJobRow(deadExec, "jobA", 0, 50, 1700000065100);
+  addJobRow(deadExec, "jobB", 0, 70, 1700000125200);
+  addJobRow(deadExec, "jobB", 1, 30, -1);
+  addJobRow(deadExec, "queued", 0, 110, -1);
+  addJobRow(deadExec, "killing", 0, 55, -1);
+  addJobRow(liveExec, "jobB", 0, 30, -1);
+
+  const int64_t start = wallMillis();
+  std::ostringstream out;
+  EXPECT_EQ(executorsPrune({confDir_, 500}, out), 0) << out.str();
+  const int64_t end = wallMillis();
+  std::cout << out.str();
+  EXPECT_NE(out.str().find("execution " + std::to_string(deadExec) + " (RUNNING) finalised"),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("pruned 1 of 2"), std::string::npos) << out.str();
+
+  auto dead = store_->fetchExecutionRow(deadExec);
+  ASSERT_TRUE(dead.ok() && dead->has_value());
+  EXPECT_EQ((*dead)->status, 70);
+  ASSERT_TRUE((*dead)->endTime.has_value());
+  const int64_t finalisedAt = *(*dead)->endTime;
+  EXPECT_GE(finalisedAt, start);
+  EXPECT_LE(finalisedAt, end);
+
+  auto rows = store_->fetchJobRows(deadExec);
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  std::map<std::pair<std::string, int>, std::pair<int, int64_t>> got;
+  for (const auto& r : *rows) {
+    got[{r.jobId, r.attempt.value_or(-1)}] = {r.status.value_or(-1), r.endTime.value_or(-2)};
+  }
+  using Key = std::pair<std::string, int>;
+  EXPECT_EQ(got, (std::map<Key, std::pair<int, int64_t>>{{{"jobA", 0}, {50, 1700000065100}},
+                                                         {{"jobB", 0}, {70, 1700000125200}},
+                                                         {{"jobB", 1}, {70, finalisedAt}},
+                                                         {{"queued", 0}, {70, finalisedAt}},
+                                                         {{"killing", 0}, {70, finalisedAt}}}));
+
+  auto liveRows = store_->fetchJobRows(liveExec);
+  ASSERT_TRUE(liveRows.ok());
+  ASSERT_EQ(liveRows->size(), 1u);
+  EXPECT_EQ(liveRows->front().status, 30);
+  EXPECT_EQ(liveRows->front().endTime, -1);
 }
 
 TEST_F(ExecutorsPruneTest, UnreachableDatabaseIsAnError) {

@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "aws_emulator"))
 
 from azkweb import flowdata  # noqa: E402
+from azkweb.waiting import wait_for  # noqa: E402
 from azkweb.executor_proc import ExecutorProcess, require_serve  # noqa: E402
 from azkweb.mariadb import MariaDB  # noqa: E402
 from azkweb.webdriver import Updater, WebDriver  # noqa: E402
@@ -52,6 +53,10 @@ echo "to stderr via server" >&2
 echo "VIA-SERVER-END"
 """
 
+# The Java image's Cognito variables (its entrypoint read them); kept out of the executor's
+# environment so the Cognito tests see azkaban.properties only.
+COGNITO_ENV = ("USER_POOL_ID", "COGNITO_ROLE_ARN")
+
 SLEEP_SCRIPT = """#!/bin/bash
 echo "sleeper-started"
 sleep 60
@@ -68,17 +73,6 @@ def setUpModule():  # noqa: N802 - unittest naming
 def tearDownModule():  # noqa: N802
     if DB is not None:
         DB.teardown()
-
-
-def wait_for(predicate, timeout, what, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError("%s not reached within %.0f s" % (what, timeout))
-        time.sleep(interval)
 
 
 def output_param(params, key):
@@ -121,16 +115,16 @@ class EmrViaServerTest(unittest.TestCase):
         os.chmod(path, mode)
         return path
 
-    def write_emr_plugin(self, exec_name):
+    def write_emr_plugin(self, exec_name, use_emr_user=True):
         """plugins/jobtypes/emr/private.properties in the executor's working directory
-        (ExecutorProcess writes plugins/jobtypes/commonprivate.properties itself)."""
+        (ExecutorProcess writes plugins/jobtypes/commonprivate.properties itself). Without
+        `use_emr_user` the key is left out: the EMR user is then the effective user's group."""
         step_sh = self.write("emr-master/step.sh", STEP_SH, 0o755)
         self.write(os.path.join(exec_name, "plugins", "jobtypes", "emr", "private.properties"),
                    textwrap.dedent(f"""\
                        jobtype.class=uk.gov.dwp.dataworks.azkaban.jobtype.EMRStep
                        execute.as.user=true
                        azkaban.server.blacklist.users=azkaban
-                       use.emr.user=true
                        aws.emr.cluster.name={CLUSTER}
                        aws.emr.step.name=via-server-step
                        aws.emr.step.script={step_sh}
@@ -140,10 +134,13 @@ class EmrViaServerTest(unittest.TestCase):
                        emr.cluster.wait.interval=500
                        emr.boot.poll.interval=1000
                        emr.boot.poll.attempts.max=20
-                       """))
+                       """) + ("use.emr.user=true\n" if use_emr_user else ""))
 
     def aws_env(self):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        # No AZK_* overrides and none of the Java image's Cognito variables: the executor's
+        # settings come from azkaban.properties only.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("AWS_", "AZK_")) and k not in COGNITO_ENV}
         env.update({"AWS_ENDPOINT_URL": self.emu.endpoint, "AWS_REGION": "eu-west-2",
                     "AWS_EC2_METADATA_DISABLED": "true",
                     "AWS_CONFIG_FILE": os.path.join(self.tmp, "none"),
@@ -152,10 +149,11 @@ class EmrViaServerTest(unittest.TestCase):
                     "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY})
         return env
 
-    def start_executor(self, name="exec"):
-        self.write_emr_plugin(name)
-        proc = ExecutorProcess(BIN, DB, self.tmp, name, extra={"executor.flow.threads": "4"},
-                               env=self.aws_env())
+    def start_executor(self, name="exec", extra=None, use_emr_user=True):
+        self.write_emr_plugin(name, use_emr_user)
+        props = {"executor.flow.threads": "4"}
+        props.update(extra or {})
+        proc = ExecutorProcess(BIN, DB, self.tmp, name, extra=props, env=self.aws_env())
         self.addCleanup(self._stop_executor, proc)
         proc.start()
         self.assertEqual(proc.activate(), {"status": "success"})
@@ -178,11 +176,11 @@ class EmrViaServerTest(unittest.TestCase):
         return root
 
     # -- the web's path ------------------------------------------------------------------------
-    def run_push(self, executor, project_dir, flow_name):
+    def run_push(self, executor, project_dir, flow_name, submit_user=SUBMIT_USER):
         name = os.path.basename(project_dir)
-        pid, ver = self.web.upload_project(name, project_dir, uploader=SUBMIT_USER)
+        pid, ver = self.web.upload_project(name, project_dir, uploader=submit_user)
         flow = self.web.build_flow_data(project_dir, flow_name, pid, name, ver,
-                                        submit_user=SUBMIT_USER)
+                                        submit_user=submit_user)
         self.assertEqual(flow["azkabanFlowVersion"], 2.0)
         exec_id = self.web.submit(flow, push=True)
         self.assertEqual(self.web.dispatch(exec_id, executor), {})
@@ -314,6 +312,121 @@ class EmrViaServerTest(unittest.TestCase):
         self.assertIn("Submitted EMR step id: '%s'" % step["id"], log)
         self.assertIn("sleeper-started", log)  # relayed before the cancel
         self.assertNotIn("sleeper-never-printed", log)
+
+
+    # -- Cognito EMR users (emr-jobtypes 2.3.2-2.3.3, src/jobtypes/emr/README.md) ------------
+    POOL = "eu-west-2_ViaServer1"
+    COGNITO_ROLE = "arn:aws:iam::123456789012:role/azkaban-cognito-via-server"
+    # Set explicitly, it wins over the pool id's prefix (and AWS_REGION=eu-west-2); the
+    # emulator answers in any region, so only the directory's description shows it.
+    COGNITO_REGION = "eu-west-3"
+    DESCRIPTION = "Cognito user pool '%s' (%s, role %s)" % (POOL, COGNITO_REGION, COGNITO_ROLE)
+
+    def seed_cognito(self):
+        for group in ("emr-engineers", "emr-analysts"):
+            self.emu.admin("POST", "cognito/groups", {"pool": self.POOL, "GroupName": group})
+        # Local names (what the web submits under): preferred_username, else Username, + the
+        # first three characters of sub: "carol5d1", "daveb07", "erinf4a".
+        self.emu.admin("POST", "cognito/users", {
+            "pool": self.POOL, "Username": "8d2f61aa-carol",
+            "Attributes": {"preferred_username": "carol",
+                           "sub": "5d1c0e2a-1111-2222-3333-444455556666"},
+            "Groups": ["emr-analysts"]})
+        self.emu.admin("POST", "cognito/users", {
+            "pool": self.POOL, "Username": "dave",
+            "Attributes": {"sub": "b07a9c31-aaaa-bbbb-cccc-ddddeeeeffff"},
+            "Groups": ["emr-engineers"]})
+        self.emu.admin("POST", "cognito/users", {  # in the pool, in no group
+            "pool": self.POOL, "Username": "erin",
+            "Attributes": {"sub": "f4a51d77-9999-8888-7777-666655554444"}})
+
+    def start_cognito_executor(self):
+        """An executor whose EMR users come from Cognito groups: the pool, its read role and
+        region only in azkaban.properties; neither azkaban.service.user nor use.emr.user."""
+        self.seed_cognito()
+        proc, ex = self.start_executor(extra={
+            "azkaban.cognito.user.pool.id": self.POOL,
+            "azkaban.cognito.role.arn": self.COGNITO_ROLE,
+            "azkaban.cognito.region": self.COGNITO_REGION,
+        }, use_emr_user=False)
+        for key in proc.env:
+            self.assertFalse(key.startswith("AZK_") or key in COGNITO_ENV, key)
+        with open(os.path.join(proc.workdir, "plugins", "jobtypes", "emr",
+                               "private.properties")) as f:
+            plugin = f.read()
+        self.assertNotIn("use.emr.user", plugin)
+        self.assertNotIn("azkaban.service.user", plugin)
+        return proc, ex
+
+    def executor_log(self, proc):
+        with open(os.path.join(proc.workdir, "executor.out"), errors="replace") as f:
+            return f.read()
+
+    def cognito_flow(self, name):
+        script = self.write("emr-master/ok.sh", OK_SCRIPT, 0o755)
+        return self.project(name, name, textwrap.dedent(f"""\
+            nodes:
+              - name: emr_step
+                type: emr
+                config:
+                  step: {script} gamma
+            """))
+
+    def test_cognito_group_from_properties_is_the_emr_user(self):
+        proc, ex = self.start_cognito_executor()
+        exec_id = self.run_push(ex, self.cognito_flow("emrcognito"), "emrcognito",
+                                submit_user="carol5d1")
+        try:
+            row = self.finish(exec_id, timeout=180)
+        except TimeoutError as e:
+            self.fail("%s%s" % (e, self.diag(proc)))
+        self.assertEqual(row["flow_data"]["status"], "SUCCEEDED", self.diag(proc))
+        self.assertEqual(self.jobs_by_id(exec_id)["emr_step"]["status"], JOB_SUCCEEDED)
+
+        (step,) = self.steps()
+        self.assertEqual(step["state"], "COMPLETED")
+        self.assertEqual(step["args"][2], "emr-analysts")  # EMR user = the user's Cognito group
+        self.assertEqual(step["args"][4], "gamma")
+        log = self.web.logs_from_db(exec_id, "emr_step")
+        self.assertIn("Effective user: 'carol5d1'", log)
+        self.assertIn("Script to be run as emr user 'emr-analysts'", log)
+        self.assertIn("VIA-SERVER-START user=emr-analysts count=1", log)
+
+        # Read at start from the properties' pool, region and role (session EMR_Get_Users).
+        out = self.executor_log(proc)
+        self.assertIn("Cognito user directory: 2 groups, 2 users from " + self.DESCRIPTION, out)
+        cognito = self.emu.admin("GET", "cognito/calls")["calls"]
+        self.assertTrue(cognito, "no Cognito call" + self.diag(proc))
+        self.assertEqual({c["pool"] for c in cognito}, {self.POOL})
+        self.assertEqual({c["caller"] for c in cognito},
+                         {"arn:aws:sts::123456789012:assumed-role/azkaban-cognito-via-server/"
+                          "EMR_Get_Users"})
+        calls = self.calls()
+        self.assertGreaterEqual(calls.get("sts.AssumeRole", 0), 1, calls)
+        self.assertEqual(calls.get("emr.AddJobFlowSteps"), 1, calls)
+
+    def test_cognito_user_in_no_group_fails_clearly(self):
+        proc, ex = self.start_cognito_executor()
+        exec_id = self.run_push(ex, self.cognito_flow("emrnogroup"), "emrnogroup",
+                                submit_user="erinf4a")
+        try:
+            row = self.finish(exec_id, timeout=120)
+        except TimeoutError as e:
+            self.fail("%s%s" % (e, self.diag(proc)))
+        self.assertEqual(row["flow_data"]["status"], "FAILED", self.diag(proc))
+        self.assertEqual(flowdata.node_statuses(row["flow_data"]), {"emr_step": "FAILED"})
+        self.assertEqual(self.jobs_by_id(exec_id)["emr_step"]["status"],
+                         flowdata.STATUS_CODES["FAILED"])
+        log = self.web.logs_from_db(exec_id, "emr_step")
+        self.assertIn("Effective user: 'erinf4a'", log)
+        self.assertIn("No group found for user 'erinf4a' in /etc/group or " + self.DESCRIPTION,
+                      log)
+        self.assertNotIn("Script to be run as emr user", log)
+        # The directory was loaded (the user is simply in no group) and nothing reached EMR.
+        self.assertIn("Cognito user directory: 2 groups, 2 users from " + self.DESCRIPTION,
+                      self.executor_log(proc))
+        self.assertEqual(self.steps(), [])
+        self.assertIsNone(self.calls().get("emr.AddJobFlowSteps"))
 
 
 if __name__ == "__main__":

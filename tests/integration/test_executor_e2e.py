@@ -13,6 +13,7 @@ import time
 import unittest
 
 from azkweb import flowdata, paths
+from azkweb.waiting import wait_for
 from azkweb.executor_proc import ExecutorProcess, require_serve
 from azkweb.mariadb import MariaDB
 from azkweb.webdriver import (ExecutorCallError, call_executor, Updater, WebDriver, now_ms, parse_reply,
@@ -52,17 +53,6 @@ def chain_lookup(params, key):
             return params["props"][key]
         params = params.get("parent")
     return None
-
-
-def wait_for(predicate, timeout, what, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError("%s not reached within %.0f s" % (what, timeout))
-        time.sleep(interval)
 
 
 class E2ETestCase(unittest.TestCase):

@@ -449,5 +449,156 @@ TEST_F(MysqlServerStoreTest, FinalizeOrphanedExecution) {
   EXPECT_FALSE(store_->finalizeOrphanedExecution(execId + 1000, now).ok());
 }
 
+TEST_F(MysqlServerStoreTest, FinalizeLeavesANeverStartedExecutionToTheWeb) {
+  // PREPARING without a start time: a web set executor_id and may be sending `execute` right
+  // now (or failing over to another executor); finalising it would hand that one a FAILED flow.
+  auto flow = testing::specExampleFlow();
+  ASSERT_TRUE(flow);
+  auto created = store_->createExecution(*flow, 1700000000000);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  const int execId = *created;
+  flow->root.status = Status::Preparing;
+  flow->root.startTime = -1;
+  for (auto& node : flow->root.nodes) {
+    node->status = Status::Ready;
+    node->startTime = node->endTime = node->updateTime = -1;
+  }
+  ASSERT_TRUE(store_->updateExecutableFlow(*flow).ok());
+  sql("UPDATE execution_flows SET executor_id=42 WHERE exec_id=" + std::to_string(execId) +
+      "; INSERT INTO active_executing_flows (exec_id, update_time) VALUES (" +
+      std::to_string(execId) + ", 1)");
+  auto before = store_->fetchExecutionRow(execId);
+  ASSERT_TRUE(before.ok() && before->has_value());
+  ASSERT_EQ((*before)->status, 20);
+  ASSERT_EQ((*before)->startTime, -1);
+
+  const int64_t now = 1700000999000;
+  auto done = store_->finalizeOrphanedExecution(execId, now);
+  ASSERT_FALSE(done.ok()) << "a never-started execution was finalised";
+  EXPECT_NE(done.error().message.find("never started (PREPARING); left to the web"),
+            std::string::npos)
+      << done.error().message;
+
+  // Nothing written: row, flow_data and the active_executing_flows row are as they were.
+  auto row = store_->fetchExecutionRow(execId);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->status, 20);
+  EXPECT_EQ((*row)->startTime, -1);
+  EXPECT_EQ((*row)->endTime, (*before)->endTime);
+  EXPECT_EQ((*row)->updateTime, (*before)->updateTime);
+  EXPECT_EQ((*row)->executorId, 42);
+  auto stored = store_->fetchExecutableFlow(execId);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((**stored)->root.status, Status::Preparing);
+  EXPECT_EQ((**stored)->root.endTime, -1);
+  for (const auto& node : (**stored)->root.nodes) {
+    EXPECT_EQ(node->status, Status::Ready) << node->id;
+    EXPECT_EQ(node->endTime, -1) << node->id;
+  }
+  EXPECT_EQ(
+      sql("SELECT COUNT(*) FROM active_executing_flows WHERE exec_id=" + std::to_string(execId)),
+      "COUNT(*)\n1\n");
+
+  // PREPARING with a start time was started by an executor: that one is finalised.
+  auto startedFlow = testing::specExampleFlow();
+  ASSERT_TRUE(startedFlow);
+  auto startedId = store_->createExecution(*startedFlow, 1700000000000);
+  ASSERT_TRUE(startedId.ok()) << startedId.error().message;
+  auto startedRow = store_->fetchExecutionRow(*startedId);
+  ASSERT_TRUE(startedRow.ok() && startedRow->has_value());
+  ASSERT_EQ((*startedRow)->status, 20);
+  ASSERT_EQ((*startedRow)->startTime, 1700000005000);
+  auto finalised = store_->finalizeOrphanedExecution(*startedId, now);
+  ASSERT_TRUE(finalised.ok()) << finalised.error().message;
+  auto after = store_->fetchExecutionRow(*startedId);
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->status, 70);
+  EXPECT_EQ((*after)->endTime, now);
+}
+
+TEST_F(MysqlServerStoreTest, FinalizeFailsUnfinishedJobAttemptRows) {
+  auto flow = testing::specExampleFlow();
+  ASSERT_TRUE(flow);
+  auto created = store_->createExecution(*flow, 1700000000000);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  const int execId = *created;
+  flow->root.status = Status::Running;
+  ASSERT_TRUE(store_->updateExecutableFlow(*flow).ok());
+  // A second running execution, of another (live) executor, and a finished one.
+  auto otherFlow = testing::specExampleFlow();
+  ASSERT_TRUE(otherFlow);
+  auto other = store_->createExecution(*otherFlow, 1700000000000);
+  ASSERT_TRUE(other.ok());
+  otherFlow->root.status = Status::Running;
+  ASSERT_TRUE(store_->updateExecutableFlow(*otherFlow).ok());
+  auto doneFlow = testing::specExampleFlow();
+  ASSERT_TRUE(doneFlow);
+  auto finished = store_->createExecution(*doneFlow, 1700000000000);
+  ASSERT_TRUE(finished.ok());
+  doneFlow->root.status = Status::Succeeded;
+  doneFlow->root.endTime = 1700000200000;
+  ASSERT_TRUE(store_->updateExecutableFlow(*doneFlow).ok());
+
+  // Attempt rows as the executor leaves them (J1/J2): unfinished ones have end_time -1.
+  const std::vector<int> unfinished{10, 20, 30, 40, 55, 80, 110};
+  const std::vector<int> done{50, 60, 70, 90, 100, 120, 125};
+  auto insertJob = [&](int exec, const std::string& jobId, int attempt, int status, int64_t end) {
+    sql("INSERT INTO execution_jobs (exec_id, project_id, version, flow_id, job_id, attempt, "
+        "start_time, end_time, status) VALUES (" +
+        std::to_string(exec) + ", 7, 3, 'main', '" + jobId + "', " + std::to_string(attempt) +
+        ", 1700000006000, " + std::to_string(end) + ", " + std::to_string(status) + ")");
+  };
+  for (int status : unfinished) insertJob(execId, "u" + std::to_string(status), 0, status, -1);
+  for (int status : done) {
+    insertJob(execId, "f" + std::to_string(status), 0, status, 1700000007000 + status);
+  }
+  // A failed first attempt and its running retry: only the retry's row is unfinished.
+  insertJob(execId, "jobB", 0, 70, 1700000125200);
+  insertJob(execId, "jobB", 1, 30, -1);
+  insertJob(*other, "jobB", 0, 30, -1);
+  insertJob(*finished, "jobB", 0, 30, -1);  // stale, but the execution is final
+
+  const int64_t now = 1700000999000;
+  auto result = store_->finalizeOrphanedExecution(execId, now);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+
+  auto rows = store_->fetchJobRows(execId);
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), unfinished.size() + done.size() + 2);
+  std::map<std::pair<std::string, int>, store::JobRow> byJob;
+  for (const auto& r : *rows) byJob[{r.jobId, r.attempt.value_or(-1)}] = r;
+  for (int status : unfinished) {
+    const auto& r = byJob.at({"u" + std::to_string(status), 0});
+    EXPECT_EQ(r.status, 70) << "status " << status;
+    EXPECT_EQ(r.endTime, now) << "status " << status;
+    EXPECT_EQ(r.startTime, 1700000006000) << "status " << status;
+  }
+  for (int status : done) {
+    const auto& r = byJob.at({"f" + std::to_string(status), 0});
+    EXPECT_EQ(r.status, status);
+    EXPECT_EQ(r.endTime, 1700000007000 + status) << "status " << status;
+  }
+  EXPECT_EQ(byJob.at({"jobB", 0}).status, 70);
+  EXPECT_EQ(byJob.at({"jobB", 0}).endTime, 1700000125200);
+  EXPECT_EQ(byJob.at({"jobB", 1}).status, 70);
+  EXPECT_EQ(byJob.at({"jobB", 1}).endTime, now);
+
+  // Other executions' rows are not touched, nor those of an execution already final.
+  for (int exec : {*other, *finished}) {
+    auto untouched = store_->fetchJobRows(exec);
+    ASSERT_TRUE(untouched.ok());
+    ASSERT_EQ(untouched->size(), 1u);
+    EXPECT_EQ(untouched->front().status, 30) << "exec " << exec;
+    EXPECT_EQ(untouched->front().endTime, -1) << "exec " << exec;
+  }
+  ASSERT_TRUE(store_->finalizeOrphanedExecution(*finished, now).ok());
+  auto stillStale = store_->fetchJobRows(*finished);
+  ASSERT_TRUE(stillStale.ok() && stillStale->size() == 1u);
+  EXPECT_EQ(stillStale->front().status, 30);
+  auto finishedRow = store_->fetchExecutionRow(*finished);
+  ASSERT_TRUE(finishedRow.ok() && finishedRow->has_value());
+  EXPECT_EQ((*finishedRow)->status, 50);
+}
+
 }  // namespace
 }  // namespace azx::store

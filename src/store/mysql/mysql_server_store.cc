@@ -355,7 +355,27 @@ Result<void> MysqlStore::finalizeOrphanedExecution(int execId, int64_t nowMillis
   if (!fetched) return fetched.error();
   if (!*fetched) return Error{"no execution " + std::to_string(execId)};
   flow::ExecutableFlow& flow = ***fetched;
+  if (flow.root.status == Status::Preparing && flow.root.startTime <= 0) {
+    // No executor ever started it. A web may be dispatching it right now (executor_id is set
+    // before `execute` is sent and reset when that fails, azkaban-wire 2.3.2) and would then
+    // send it on to another executor; failing it here would make that one run a FAILED flow.
+    // The web finalises it itself once the executor row is gone (2.3.4).
+    return Error{"never started (PREPARING); left to the web, which dispatches it elsewhere or "
+                 "finalises it once the executor row is gone"};
+  }
   if (!webFinished(flow.root.status)) {
+    // Attempt rows of jobs the dead executor was running would stay RUNNING in the job
+    // history for ever; they end FAILED like their top-level nodes below.
+    auto jobs = withRetry("finalise execution_jobs", false, [&](Connection& c) -> Result<void> {
+      // READY, PREPARING, RUNNING, PAUSED, KILLING, FAILED_FINISHING, QUEUED.
+      auto r = c.execute(
+          "UPDATE execution_jobs SET status=?, end_time=? WHERE exec_id=? AND status IN "
+          "(10, 20, 30, 40, 55, 80, 110)",
+          {Param::i(toCode(Status::Failed)), Param::i(nowMillis), Param::i(execId)}, nullptr);
+      if (!r) return r.error();
+      return okResult();
+    });
+    if (!jobs) return jobs;
     // ExecutionControllerUtils.failEverything: top level only, embedded flows not descended.
     for (auto& node : flow.root.nodes) {
       switch (node->status) {

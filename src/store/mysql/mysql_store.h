@@ -109,7 +109,10 @@ class MysqlStore final : public ExecutionStore, public ServerStore {
   // What the 3.81 web's finaliser does to an execution whose executor is gone (azkaban-wire
   // 2.3.5): F1; if not SUCCEEDED/FAILED/KILLED, top-level nodes that did not finish become
   // FAILED (READY ones KILLING), missing times become `nowMillis`, the flow FAILED; F2; then
-  // the execution's active_executing_flows row is deleted. For `executors prune`.
+  // the execution's active_executing_flows row is deleted. Unfinished execution_jobs rows
+  // become FAILED as well (the web leaves them RUNNING). An execution no executor started
+  // (PREPARING, no start time) is an error and left alone: a web may be dispatching it.
+  // For `executors prune`.
   Result<void> finalizeOrphanedExecution(int execId, int64_t nowMillis);
 
   // Read-back helpers for tests and the CLI (not statements the Java executor issues).

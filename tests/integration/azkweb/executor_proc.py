@@ -64,7 +64,8 @@ class ExecutorProcess:
     directory, as with the stock scripts.
     """
 
-    def __init__(self, binary, db, base_dir, name="exec", poll=False, extra=None, env=None):
+    def __init__(self, binary, db, base_dir, name="exec", poll=False, extra=None, env=None,
+                 host="127.0.0.1"):
         self.binary = binary
         self.db = db
         self.workdir = os.path.join(base_dir, name)
@@ -76,7 +77,8 @@ class ExecutorProcess:
         self.env = None if env is None else dict(env)
         self.proc = None
         self.port = None
-        self.host = "127.0.0.1"
+        # The executors.host value (azkaban.server.hostname); any 127.x.y.z works on Linux.
+        self.host = host
         self._out = None
 
     def properties(self):
