@@ -360,8 +360,9 @@ Result<void> MysqlStore::finalizeOrphanedExecution(int execId, int64_t nowMillis
     // before `execute` is sent and reset when that fails, azkaban-wire 2.3.2) and would then
     // send it on to another executor; failing it here would make that one run a FAILED flow.
     // The web finalises it itself once the executor row is gone (2.3.4).
-    return Error{"never started (PREPARING); left to the web, which dispatches it elsewhere or "
-                 "finalises it once the executor row is gone"};
+    return Error{
+        "never started (PREPARING); left to the web, which dispatches it elsewhere or "
+        "finalises it once the executor row is gone"};
   }
   if (!webFinished(flow.root.status)) {
     // Attempt rows of jobs the dead executor was running would stay RUNNING in the job
