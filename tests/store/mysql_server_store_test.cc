@@ -56,6 +56,22 @@ class MysqlServerStoreTest : public testing::MysqlFixture {
     ASSERT_TRUE(store_);
   }
 
+  // A new execution of the spec example through the store; execId stays -1 (with a test
+  // failure) when it cannot be made.
+  struct SpecExecution {
+    std::unique_ptr<flow::ExecutableFlow> flow;
+    int execId = -1;
+  };
+  SpecExecution createSpecExecution() {
+    SpecExecution made{testing::specExampleFlow()};
+    EXPECT_TRUE(made.flow);
+    if (!made.flow) return made;
+    auto created = store_->createExecution(*made.flow, 1700000000000);
+    EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
+    if (created.ok()) made.execId = *created;
+    return made;
+  }
+
   // Inserts a queued-looking execution_flows row the way the web leaves it; returns exec_id.
   int insertFlow(int status, int priority, int64_t updateTime,
                  std::optional<int> useExecutor = std::nullopt,
@@ -389,11 +405,8 @@ TEST_F(MysqlServerStoreTest, FlowFileNewestVersion) {
 }
 
 TEST_F(MysqlServerStoreTest, FinalizeOrphanedExecution) {
-  auto flow = testing::specExampleFlow();
-  ASSERT_TRUE(flow);
-  auto created = store_->createExecution(*flow, 1700000000000);
-  ASSERT_TRUE(created.ok()) << created.error().message;
-  const int execId = *created;
+  auto [flow, execId] = createSpecExecution();
+  ASSERT_GT(execId, 0);
   // The state the example describes: RUNNING, jobA done, sub running jobB, jobC READY.
   flow->root.status = Status::Running;
   flow->root.startTime = 1700000005000;
@@ -452,11 +465,8 @@ TEST_F(MysqlServerStoreTest, FinalizeOrphanedExecution) {
 TEST_F(MysqlServerStoreTest, FinalizeLeavesANeverStartedExecutionToTheWeb) {
   // PREPARING without a start time: a web set executor_id and may be sending `execute` right
   // now (or failing over to another executor); finalising it would hand that one a FAILED flow.
-  auto flow = testing::specExampleFlow();
-  ASSERT_TRUE(flow);
-  auto created = store_->createExecution(*flow, 1700000000000);
-  ASSERT_TRUE(created.ok()) << created.error().message;
-  const int execId = *created;
+  auto [flow, execId] = createSpecExecution();
+  ASSERT_GT(execId, 0);
   flow->root.status = Status::Preparing;
   flow->root.startTime = -1;
   for (auto& node : flow->root.nodes) {
@@ -500,41 +510,32 @@ TEST_F(MysqlServerStoreTest, FinalizeLeavesANeverStartedExecutionToTheWeb) {
       "COUNT(*)\n1\n");
 
   // PREPARING with a start time was started by an executor: that one is finalised.
-  auto startedFlow = testing::specExampleFlow();
-  ASSERT_TRUE(startedFlow);
-  auto startedId = store_->createExecution(*startedFlow, 1700000000000);
-  ASSERT_TRUE(startedId.ok()) << startedId.error().message;
-  auto startedRow = store_->fetchExecutionRow(*startedId);
+  auto [startedFlow, startedId] = createSpecExecution();
+  ASSERT_GT(startedId, 0);
+  auto startedRow = store_->fetchExecutionRow(startedId);
   ASSERT_TRUE(startedRow.ok() && startedRow->has_value());
   ASSERT_EQ((*startedRow)->status, 20);
   ASSERT_EQ((*startedRow)->startTime, 1700000005000);
-  auto finalised = store_->finalizeOrphanedExecution(*startedId, now);
+  auto finalised = store_->finalizeOrphanedExecution(startedId, now);
   ASSERT_TRUE(finalised.ok()) << finalised.error().message;
-  auto after = store_->fetchExecutionRow(*startedId);
+  auto after = store_->fetchExecutionRow(startedId);
   ASSERT_TRUE(after.ok() && after->has_value());
   EXPECT_EQ((*after)->status, 70);
   EXPECT_EQ((*after)->endTime, now);
 }
 
 TEST_F(MysqlServerStoreTest, FinalizeFailsUnfinishedJobAttemptRows) {
-  auto flow = testing::specExampleFlow();
-  ASSERT_TRUE(flow);
-  auto created = store_->createExecution(*flow, 1700000000000);
-  ASSERT_TRUE(created.ok()) << created.error().message;
-  const int execId = *created;
+  auto [flow, execId] = createSpecExecution();
+  ASSERT_GT(execId, 0);
   flow->root.status = Status::Running;
   ASSERT_TRUE(store_->updateExecutableFlow(*flow).ok());
   // A second running execution, of another (live) executor, and a finished one.
-  auto otherFlow = testing::specExampleFlow();
-  ASSERT_TRUE(otherFlow);
-  auto other = store_->createExecution(*otherFlow, 1700000000000);
-  ASSERT_TRUE(other.ok());
+  auto [otherFlow, otherId] = createSpecExecution();
+  ASSERT_GT(otherId, 0);
   otherFlow->root.status = Status::Running;
   ASSERT_TRUE(store_->updateExecutableFlow(*otherFlow).ok());
-  auto doneFlow = testing::specExampleFlow();
-  ASSERT_TRUE(doneFlow);
-  auto finished = store_->createExecution(*doneFlow, 1700000000000);
-  ASSERT_TRUE(finished.ok());
+  auto [doneFlow, finishedId] = createSpecExecution();
+  ASSERT_GT(finishedId, 0);
   doneFlow->root.status = Status::Succeeded;
   doneFlow->root.endTime = 1700000200000;
   ASSERT_TRUE(store_->updateExecutableFlow(*doneFlow).ok());
@@ -555,8 +556,8 @@ TEST_F(MysqlServerStoreTest, FinalizeFailsUnfinishedJobAttemptRows) {
   // A failed first attempt and its running retry: only the retry's row is unfinished.
   insertJob(execId, "jobB", 0, 70, 1700000125200);
   insertJob(execId, "jobB", 1, 30, -1);
-  insertJob(*other, "jobB", 0, 30, -1);
-  insertJob(*finished, "jobB", 0, 30, -1);  // stale, but the execution is final
+  insertJob(otherId, "jobB", 0, 30, -1);
+  insertJob(finishedId, "jobB", 0, 30, -1);  // stale, but the execution is final
 
   const int64_t now = 1700000999000;
   auto result = store_->finalizeOrphanedExecution(execId, now);
@@ -584,18 +585,18 @@ TEST_F(MysqlServerStoreTest, FinalizeFailsUnfinishedJobAttemptRows) {
   EXPECT_EQ(byJob.at({"jobB", 1}).endTime, now);
 
   // Other executions' rows are not touched, nor those of an execution already final.
-  for (int exec : {*other, *finished}) {
+  for (int exec : {otherId, finishedId}) {
     auto untouched = store_->fetchJobRows(exec);
     ASSERT_TRUE(untouched.ok());
     ASSERT_EQ(untouched->size(), 1u);
     EXPECT_EQ(untouched->front().status, 30) << "exec " << exec;
     EXPECT_EQ(untouched->front().endTime, -1) << "exec " << exec;
   }
-  ASSERT_TRUE(store_->finalizeOrphanedExecution(*finished, now).ok());
-  auto stillStale = store_->fetchJobRows(*finished);
+  ASSERT_TRUE(store_->finalizeOrphanedExecution(finishedId, now).ok());
+  auto stillStale = store_->fetchJobRows(finishedId);
   ASSERT_TRUE(stillStale.ok() && stillStale->size() == 1u);
   EXPECT_EQ(stillStale->front().status, 30);
-  auto finishedRow = store_->fetchExecutionRow(*finished);
+  auto finishedRow = store_->fetchExecutionRow(finishedId);
   ASSERT_TRUE(finishedRow.ok() && finishedRow->has_value());
   EXPECT_EQ((*finishedRow)->status, 50);
 }
