@@ -11,15 +11,43 @@ namespace {
 constexpr int kGzipWindowBits = 15 + 16;
 constexpr size_t kChunk = 64 * 1024;
 
+// One deflate state per thread, reset between calls. deflateInit2 allocates about 256 KiB,
+// above malloc's mmap threshold, so every call mapped and faulted in fresh pages: that cost
+// more than compressing a job's few KiB of properties or log. Reset output is byte-identical.
+class Deflater {
+ public:
+  explicit Deflater(int level) {
+    std::memset(&zs_, 0, sizeof(zs_));
+    ready_ = deflateInit2(&zs_, level, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  }
+  ~Deflater() {
+    if (ready_) deflateEnd(&zs_);
+  }
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+
+  // A fresh stream, or null when zlib could not initialise.
+  z_stream* stream() {
+    if (!ready_) return nullptr;
+    if (used_ && deflateReset(&zs_) != Z_OK) return nullptr;
+    used_ = true;
+    return &zs_;
+  }
+
+ private:
+  z_stream zs_;
+  bool ready_ = false;
+  bool used_ = false;
+};
+
 }  // namespace
 
-std::string gzipCompress(std::string_view data) {
-  z_stream zs;
-  std::memset(&zs, 0, sizeof(zs));
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8,
-                   Z_DEFAULT_STRATEGY) != Z_OK) {
-    return {};
-  }
+std::string gzipCompress(std::string_view data, GzipSpeed speed) {
+  thread_local Deflater standard(Z_DEFAULT_COMPRESSION);
+  thread_local Deflater fastest(Z_BEST_SPEED);
+  z_stream* stream = (speed == GzipSpeed::Fastest ? fastest : standard).stream();
+  if (!stream) return {};
+  z_stream& zs = *stream;
   std::string out;
   out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 32);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
@@ -33,7 +61,6 @@ std::string gzipCompress(std::string_view data) {
     rc = deflate(&zs, Z_FINISH);
     produced = out.size() - zs.avail_out;
   } while (rc == Z_OK || rc == Z_BUF_ERROR);
-  deflateEnd(&zs);
   out.resize(produced);
   return out;
 }

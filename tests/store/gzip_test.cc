@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 namespace azx {
 namespace {
@@ -20,6 +21,33 @@ TEST(GzipTest, RoundTripsTextAndBinary) {
     ASSERT_TRUE(unpacked.ok()) << unpacked.error().message;
     EXPECT_EQ(*unpacked, input);
   }
+}
+
+TEST(GzipTest, ReusedStreamGivesTheBytesOfAFreshOne) {
+  // gzipCompress keeps one deflate state per thread: nothing of a call may leak into the next.
+  const std::string first = std::string(5000, 'a') + "first";
+  const std::string packedFirst = gzipCompress(first);
+  const std::string other = gzipCompress(std::string(70000, 'q') + "other");
+  EXPECT_EQ(gzipCompress(first), packedFirst);
+  std::string fromFreshThread;
+  std::thread([&] { fromFreshThread = gzipCompress(first); }).join();
+  EXPECT_EQ(fromFreshThread, packedFirst);
+  auto unpacked = gzipDecompress(other);
+  ASSERT_TRUE(unpacked.ok()) << unpacked.error().message;
+  EXPECT_EQ(unpacked->size(), 70005u);
+}
+
+TEST(GzipTest, FastestLevelIsPlainGzipToo) {
+  std::string json;
+  for (int i = 0; i < 2000; ++i)
+    json += "{\"id\":\"job" + std::to_string(i) + "\",\"status\":\"READY\"},";
+  std::string fast = gzipCompress(json, GzipSpeed::Fastest);
+  std::string standard = gzipCompress(json);
+  ASSERT_TRUE(looksGzipped(fast));
+  EXPECT_NE(fast, standard);  // another level really was used
+  auto unpacked = gzipDecompress(fast);
+  ASSERT_TRUE(unpacked.ok()) << unpacked.error().message;
+  EXPECT_EQ(*unpacked, json);
 }
 
 TEST(GzipTest, RejectsPlainAndTruncatedData) {

@@ -307,7 +307,7 @@ Result<std::optional<std::unique_ptr<flow::ExecutableFlow>>> MysqlStore::fetchEx
 }
 
 Result<void> MysqlStore::updateFlowRow(const FlowRowUpdate& row) {
-  std::string blob = gzipCompress(row.flowDataText);
+  std::string blob = gzipCompress(row.flowDataText, GzipSpeed::Fastest);
   uint64_t matched = 0;
   auto ok = withRetry("F2 update execution_flows", false, [&](Connection& c) -> Result<void> {
     auto r = c.execute(

@@ -284,7 +284,7 @@ Result<void> SqliteStore::updateFlowLocked(const FlowRowUpdate& row) {
       .integer(row.startTime)
       .integer(row.endTime)
       .integer(kEncodingGzip)
-      .blob(gzipCompress(row.flowDataText))
+      .blob(gzipCompress(row.flowDataText, GzipSpeed::Fastest))
       .integer(row.execId);
   if (b.step() != SQLITE_DONE) return sqliteError("update execution_flows");
   if (sqlite3_changes(db_) == 0) {
