@@ -25,26 +25,27 @@ Result<server::LoadedConfig> loadConfig(const std::filesystem::path& confDir,
   return loaded;
 }
 
-Result<std::shared_ptr<store::MysqlStore>> openMysql(const server::ServerConfig& config) {
-  auto type = config.props->getOr("database.type", "");
-  if (type != "mysql") {
-    return Error{"database.type must be 'mysql' (found '" + type + "')"};
-  }
-  auto mysql = store::mysqlConfigFromProps(*config.props);
-  if (!mysql) return mysql.error();
-  spdlog::info("database {}", mysql->describe());
-  auto opened = store::MysqlStore::open(
-      *mysql, [](const std::string& message) { spdlog::warn("database: {}", message); });
-  if (!opened) return opened.error();
-  return std::shared_ptr<store::MysqlStore>(std::move(*opened));
-}
-
 int fail(const std::string& message) {
   spdlog::error("{}", message);
   return 2;
 }
 
 }  // namespace
+
+Result<std::shared_ptr<store::MysqlStore>> openConfiguredMysql(
+    const Props& props, const std::function<void(store::MysqlConfig&)>& adjust) {
+  auto type = props.getOr("database.type", "");
+  if (type != "mysql") {
+    return Error{"database.type must be 'mysql' (found '" + type + "')"};
+  }
+  auto mysql = store::mysqlConfigFromProps(props);
+  if (!mysql) return mysql.error();
+  if (adjust) adjust(*mysql);
+  auto opened = store::MysqlStore::open(
+      *mysql, [](const std::string& message) { spdlog::warn("database: {}", message); });
+  if (!opened) return opened.error();
+  return std::shared_ptr<store::MysqlStore>(std::move(*opened));
+}
 
 int serve(const ServeOptions& options) {
   // Signals are taken by the server's signal thread; block them before any thread starts.
@@ -59,7 +60,9 @@ int serve(const ServeOptions& options) {
   if (!startup) return fail("start-up failed: " + startup.error().message);
   auto loaded = loadConfig(options.confDir, startup->overrides);
   if (!loaded) return fail(loaded.error().message);
-  auto store = openMysql(loaded->config);
+  auto store = openConfiguredMysql(*loaded->config.props, [](const store::MysqlConfig& mysql) {
+    spdlog::info("database {}", mysql.describe());
+  });
   if (!store) return fail(store.error().message);
   auto serverStore = std::dynamic_pointer_cast<store::ServerStore>(*store);
   if (!serverStore) return fail("the MySQL store does not provide the executor tables");
@@ -91,7 +94,9 @@ int serve(const ServeOptions& options) {
 int dbInit(const DbInitOptions& options) {
   auto loaded = loadConfig(options.confDir);
   if (!loaded) return fail(loaded.error().message);
-  auto store = openMysql(loaded->config);
+  auto store = openConfiguredMysql(*loaded->config.props, [](const store::MysqlConfig& mysql) {
+    spdlog::info("database {}", mysql.describe());
+  });
   if (!store) return fail(store.error().message);
   if (auto created = (*store)->initSchema(); !created) return fail(created.error().message);
   std::cout << "schema ready" << std::endl;

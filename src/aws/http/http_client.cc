@@ -160,7 +160,7 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, writeHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response);
   // Environment proxies stay in force (libcurl default); only these hosts bypass them.
-  if (isDirectOnlyHost(parsed->host)) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+  if (request.direct || isDirectOnlyHost(parsed->host)) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 
   if (request.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);

@@ -21,6 +21,9 @@ struct HttpRequest {
   // Off only for peers with self-signed certificates the operator chose to trust (the web
   // server's reloadExecutors call), never for AWS.
   bool verifyTls = true;
+  // Past the environment's proxies: peers on the private network (executors, as the web
+  // reaches them). Loopback and the credential endpoints are always direct.
+  bool direct = false;
 };
 
 // Case-insensitive lookup of the first header with this name.
