@@ -29,13 +29,10 @@ TEST(PingExecutorTest, RefusedAndSilentPortsAreDead) {
   EXPECT_FALSE(refused.detail.empty());
 
   SilentPort hanging(true);
-  auto start = std::chrono::steady_clock::now();
   auto timedOut = pingExecutor("127.0.0.1", hanging.port(), 300);
-  auto took = std::chrono::steady_clock::now() - start;
   EXPECT_FALSE(timedOut.alive);
-  // The timeout bounds the wait (generous upper limit for slow machines).
-  EXPECT_LT(took, std::chrono::seconds(5));
-  EXPECT_GE(took, std::chrono::milliseconds(250));
+  // What ended the wait was the timeout (libcurl's words), not the peer.
+  EXPECT_NE(timedOut.detail.find("timed out"), std::string::npos) << timedOut.detail;
 }
 
 }  // namespace

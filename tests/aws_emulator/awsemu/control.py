@@ -33,6 +33,7 @@ class Control:
         self._faults = {}    # pattern -> list of fault dicts (FIFO)
         self.calls = collections.Counter()
         self.outcomes = collections.defaultdict(collections.Counter)
+        self.delayed = collections.Counter()  # api -> requests held back by a delay fault
 
     @staticmethod
     def _patterns(api):
@@ -66,6 +67,10 @@ class Control:
         with self._lock:
             self.calls[api] += 1
 
+    def record_delay(self, api):
+        with self._lock:
+            self.delayed[api] += 1
+
     def record_outcome(self, api, status):
         with self._lock:
             self.outcomes[api][str(status)] += 1
@@ -96,8 +101,10 @@ class Control:
     def snapshot(self, reset=False):
         with self._lock:
             out = {"calls": dict(self.calls),
-                   "outcomes": {k: dict(v) for k, v in self.outcomes.items()}}
+                   "outcomes": {k: dict(v) for k, v in self.outcomes.items()},
+                   "delayed": dict(self.delayed)}
             if reset:
                 self.calls.clear()
                 self.outcomes.clear()
+                self.delayed.clear()
             return out

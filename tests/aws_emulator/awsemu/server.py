@@ -173,6 +173,7 @@ class Emulator:
                 status, delay_ms = fault
                 if delay_ms:
                     time.sleep(delay_ms / 1000.0)
+                    self.control.record_delay(api)
                 if status:
                     raise protocol.fault_error(svc_name, status)
 

@@ -291,11 +291,8 @@ TEST(EmrStepTrackerTest, EventModeFollowsSqsEventsWithoutPolling) {
   api->setState(id, "RUNNING");
   api->addLog(id, "EV 0");
   ASSERT_TRUE(api->waitForCalls("ReceiveMessage", 2));
-  auto before = std::chrono::steady_clock::now();
   api->setState(id, "COMPLETED");
-  ASSERT_TRUE(obs->waitFinished());
-  auto noticed = std::chrono::steady_clock::now() - before;
-  EXPECT_LT(noticed, 2s);
+  ASSERT_TRUE(obs->waitFinished());  // noticed through the event: ListSteps stays at most 1
   EXPECT_TRUE(obs->outcome().succeeded);
   EXPECT_EQ(obs->events(), expectedEvents(0, 1));
   EXPECT_LE(api->calls("ListSteps"), 1);      // at most the first safety poll
