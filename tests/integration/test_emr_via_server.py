@@ -15,7 +15,6 @@ import signal
 import sys
 import tempfile
 import textwrap
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -285,10 +284,11 @@ class EmrViaServerTest(unittest.TestCase):
             wait_for(lambda: any(s["state"] == "RUNNING" for s in self.steps()), 60,
                      "emulator step RUNNING")
             self.web.wait_node_status(exec_id, "emr_long", ("RUNNING",), timeout=30)
+            # The step's first output reaches the job log before the cancel.
+            wait_for(lambda: "sleeper-started" in self.web.read_log(ex, exec_id, "emr_long"), 30,
+                     "step output relayed to the job log")
         except TimeoutError as e:
             self.fail("%s%s" % (e, self.diag(proc)))
-        # Let the step's first output reach the job log before the cancel.
-        time.sleep(1.5)
         self.assertEqual(self.web.cancel(ex, exec_id, SUBMIT_USER), {"status": "success"})
         try:
             row = self.finish(exec_id, timeout=90)
