@@ -27,6 +27,7 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
 CHAIN_JOBS = 200
 FAN_WIDTH = 500
+FILES_PER_JOB = 3  # the job log and the two property files
 
 
 def chain_dag(n):
@@ -85,6 +86,18 @@ def check_engine_output(path, jobs):
         raise RuntimeError("engine run did not succeed: %s" % path)
 
 
+def file_create_probe(directory, count):
+    """ms per empty file created in a new directory: the cost, on this filesystem and now, of
+    the three files (job log, JOB_PROP_FILE, JOB_OUTPUT_PROP_FILE) that Azkaban's semantics
+    make the engine create per job, and that make and the floor never create."""
+    os.makedirs(directory)
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC
+    start = time.perf_counter()
+    for i in range(count):
+        os.close(os.open(os.path.join(directory, "f%d" % i), flags, 0o644))
+    return (time.perf_counter() - start) * 1000.0 / count
+
+
 def run_case(args, work, case):
     name, dag, parallel = case["name"], case["dag"], case["parallel"]
     jobs = len(dag)
@@ -106,6 +119,7 @@ def run_case(args, work, case):
         tools["baseline"] = lambda rep: [args.baseline_executor] + tools["engine"](rep)[1:-1] + [
             os.path.join(work, name, "baseline-data-%d" % rep)]
     samples = {tool: [] for tool in tools}
+    create_ms = []
     for rep in range(args.warmup + args.repeat):
         for tool, argv in tools.items():
             out = os.path.join(work, name, "%s-%d.out" % (tool, rep))
@@ -117,6 +131,10 @@ def run_case(args, work, case):
                 check_engine_output(out, jobs)
             if rep >= args.warmup:
                 samples[tool].append(result)
+            if tool == "engine" and rep >= args.warmup:
+                # Next to the engine's store, kept like it until the end.
+                create_ms.append(file_create_probe(
+                    os.path.join(work, name, "files-%d" % rep), FILES_PER_JOB * jobs))
         print("  %-8s run %d/%d done" % (name, rep + 1, args.warmup + args.repeat),
               file=sys.stderr)
 
@@ -131,8 +149,13 @@ def run_case(args, work, case):
     if "baseline" in tools:
         extra = {"engine_vs_baseline": wall["engine"] / wall["baseline"],
                  "baseline_peak_rss_kb": max(s["maxrss_kb"] for s in samples["baseline"])}
+    file_ms = statistics.median(create_ms)
     return {**extra,
         "case": name,
+        "file_create_ms": file_ms,
+        # An estimate, for reading the result: what is left of the engine's overhead once the
+        # files it must create per job are taken out at the probe's cost.
+        "engine_overhead_less_files_ms": overhead["engine"] - FILES_PER_JOB * file_ms,
         "jobs": jobs,
         "parallel": parallel,
         "wall_ms": wall,
@@ -174,6 +197,18 @@ def print_table(results):
     for row in rows:
         print(fmt % row)
     print("(ms/job = median wall time / jobs; ovh = (wall - floor wall) / jobs, in ms)")
+    print()
+    print("| case | file create us | %d files/job ms | ovh engine | ovh engine less its files |"
+          " ovh make |" % FILES_PER_JOB)
+    print("|------|----------------|-----------------|------------|---------------------------|"
+          "----------|")
+    for r in results:
+        print("| %s | %.1f | %.3f | %.3f | %.3f | %.3f |" % (
+            r["case"], r["file_create_ms"] * 1000, FILES_PER_JOB * r["file_create_ms"],
+            r["overhead_per_job_ms"]["engine"], r["engine_overhead_less_files_ms"],
+            r["overhead_per_job_ms"]["make"]))
+    print("(file create: median ms per file of a probe creating %d files per job next to the "
+          "engine's store after each engine run)" % FILES_PER_JOB)
     if any("engine_vs_baseline" in r for r in results):
         print()
         print("| case | engine ms/job | baseline ms/job | engine/baseline | ovh engine | ovh baseline |")

@@ -60,21 +60,24 @@ void ProgressPrinter::printSummary(const flow::ExecutableFlow& flow) {
   collect(flow.root, nodes);
   size_t width = 4;
   for (const auto* node : nodes) width = std::max(width, node->nestedId().size());
-  out_ << "\n"
-       << std::left << std::setw(static_cast<int>(width) + 2) << "NODE" << std::setw(18) << "STATUS"
-       << std::setw(10) << "ATTEMPTS"
-       << "DURATION\n";
+  // Built whole and written once: stderr is unbuffered, and each padded field would be a write.
+  std::ostringstream table;
+  table << "\n"
+        << std::left << std::setw(static_cast<int>(width) + 2) << "NODE" << std::setw(18)
+        << "STATUS" << std::setw(10) << "ATTEMPTS"
+        << "DURATION\n";
   for (const auto* node : nodes) {
     std::string duration = node->startTime > 0 && node->endTime >= node->startTime
                                ? seconds(node->endTime - node->startTime)
                                : "-";
-    out_ << std::setw(static_cast<int>(width) + 2) << node->nestedId() << std::setw(18)
-         << toString(node->status) << std::setw(10) << (node->attempt + 1) << duration << "\n";
+    table << std::setw(static_cast<int>(width) + 2) << node->nestedId() << std::setw(18)
+          << toString(node->status) << std::setw(10) << (node->attempt + 1) << duration << "\n";
   }
   std::string total =
       flow.root.endTime > 0 ? seconds(flow.root.endTime - flow.root.startTime) : "-";
-  out_ << "\nFlow " << flow.flowId() << " " << toString(flow.root.status) << " in " << total
-       << std::right << std::endl;
+  table << "\nFlow " << flow.flowId() << " " << toString(flow.root.status) << " in " << total
+        << "\n";
+  out_ << table.str() << std::flush;
 }
 
 }  // namespace azx::cli

@@ -50,6 +50,8 @@ void EventLoop::post(std::function<void()> task) {
     std::lock_guard<std::mutex> lock(postedMutex_);
     posted_.push_back(std::move(task));
   }
+  // The loop itself runs posted tasks before it waits again; only other threads must wake it.
+  if (inLoopThread()) return;
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = write(wakeFd_, &one, sizeof(one));
 }
@@ -98,7 +100,16 @@ int EventLoop::nextTimeoutMs() const {
   return 60'000;
 }
 
+EventLoop::HookId EventLoop::addBeforeWait(std::function<void()> hook) {
+  HookId id = nextId_++;
+  beforeWait_.emplace(id, std::move(hook));
+  return id;
+}
+
+void EventLoop::removeBeforeWait(HookId id) { beforeWait_.erase(id); }
+
 void EventLoop::dispatchOnce(int timeoutMs) {
+  for (auto& [id, hook] : beforeWait_) hook();
   epoll_event events[64];
   int n = epoll_wait(epollFd_, events, 64, timeoutMs);
   if (n < 0 && errno != EINTR) throw std::runtime_error("epoll_wait failed");

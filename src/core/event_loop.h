@@ -41,6 +41,12 @@ class EventLoop {
 
   bool inLoopThread() const { return std::this_thread::get_id() == loopThread_; }
 
+  // Runs `hook` each time before the loop waits for events, until removed: work that can be
+  // gathered until then (log lines written out together). A hook must not add or remove hooks.
+  using HookId = uint64_t;
+  HookId addBeforeWait(std::function<void()> hook);
+  void removeBeforeWait(HookId id);
+
  private:
   void dispatchOnce(int timeoutMs);
   int nextTimeoutMs() const;
@@ -67,6 +73,7 @@ class EventLoop {
     std::function<void()> callback;
   };
   std::unordered_map<WatchId, Watch> watches_;
+  std::map<HookId, std::function<void()>> beforeWait_;
 };
 
 }  // namespace azx

@@ -9,7 +9,8 @@ namespace azx {
 
 enum class GzipSpeed {
   Standard,  // zlib's default level, as Java's GZIPOutputStream
-  Fastest,   // level 1: for data rewritten often (flow_data), where CPU beats a few % of size
+  Fastest,   // level 1: rows written per job or rewritten often (flow_data, job props, log
+             // chunks), where CPU beats a few % of size
 };
 
 // gzip (RFC 1952, single member) as Azkaban's GZIPUtils writes it (azkaban-wire 4.2). Any

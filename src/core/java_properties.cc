@@ -1,5 +1,6 @@
 #include "core/java_properties.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -259,6 +260,15 @@ std::vector<uint16_t> utf8ToUtf16(std::string_view text) {
 // Properties.saveConvert with escUnicode = true.
 void saveConvert(std::string& out, const std::string& text, bool escapeSpace) {
   static constexpr char kHex[] = "0123456789ABCDEF";
+  // Most keys and values are printable ASCII with nothing to escape: copied as they are.
+  bool plain = std::all_of(text.begin(), text.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c > 0x20 && c < 0x7F && c != '\\' && c != '=' && c != ':' && c != '#' && c != '!';
+  });
+  if (plain) {
+    out += text;
+    return;
+  }
   auto units = utf8ToUtf16(text);
   for (size_t x = 0; x < units.size(); ++x) {
     uint16_t c = units[x];

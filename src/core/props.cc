@@ -13,6 +13,13 @@ PropsPtr Props::fromMap(const std::map<std::string, std::string>& values, PropsP
   return props;
 }
 
+PropsPtr Props::fromMap(std::map<std::string, std::string>&& values, PropsPtr parent,
+                        std::string source) {
+  auto props = make(std::move(parent), std::move(source));
+  props->local_ = std::move(values);
+  return props;
+}
+
 void Props::putAll(const std::map<std::string, std::string>& values) {
   for (const auto& [k, v] : values) local_[k] = v;
 }
@@ -32,8 +39,11 @@ std::string Props::getOr(const std::string& key, const std::string& fallback) co
 
 bool Props::getBool(const std::string& key, bool fallback) const {
   auto value = get(key);
-  if (!value) return fallback;
-  std::string t = trim(*value);
+  return value ? parseBool(*value) : fallback;
+}
+
+bool Props::parseBool(const std::string& value) {
+  std::string t = trim(value);
   std::transform(t.begin(), t.end(), t.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return t == "true";
@@ -81,6 +91,13 @@ std::map<std::string, std::string> Props::flatten() const {
 PropsPtr Props::clone(const PropsPtr& props) {
   if (!props) return nullptr;
   auto copy = make(clone(props->parent_), props->source_);
+  copy->local_ = props->local_;
+  return copy;
+}
+
+PropsPtr Props::cloneTop(const PropsPtr& props) {
+  if (!props) return nullptr;
+  auto copy = make(props->parent_, props->source_);
   copy->local_ = props->local_;
   return copy;
 }

@@ -26,6 +26,9 @@ class Props {
   }
   static PropsPtr fromMap(const std::map<std::string, std::string>& values,
                           PropsPtr parent = nullptr, std::string source = {});
+  // Takes the map over as the local level: no copy.
+  static PropsPtr fromMap(std::map<std::string, std::string>&& values, PropsPtr parent = nullptr,
+                          std::string source = {});
 
   void put(const std::string& key, std::string value) { local_[key] = std::move(value); }
   void putAll(const std::map<std::string, std::string>& values);
@@ -38,6 +41,7 @@ class Props {
   // Typed reads as Azkaban's Props: booleans are true iff the trimmed value is "true"
   // ignoring case; an unparseable int is nullopt.
   bool getBool(const std::string& key, bool fallback) const;
+  static bool parseBool(const std::string& value);
   std::optional<long long> getLong(const std::string& key) const;
   std::vector<std::string> getList(const std::string& key) const;
 
@@ -58,6 +62,9 @@ class Props {
   std::map<std::string, std::string> flatten() const;
   // Deep copy of the whole chain, so the copy can be re-parented without touching the original.
   static PropsPtr clone(const PropsPtr& props);
+  // Copy of the nearest level only, sharing the parent chain: for a chain whose parents are
+  // no longer changed.
+  static PropsPtr cloneTop(const PropsPtr& props);
 
  private:
   std::map<std::string, std::string> local_;

@@ -152,13 +152,19 @@ Result<std::map<std::string, std::string>> resolveProps(
     const std::map<std::string, std::string>& flat) {
   std::map<std::string, std::string> resolved;
   Substituter substituter(flat);
-  // Like Azkaban: substitute every key first, then evaluate expressions on the results.
+  // Like Azkaban: substitute every key first, then evaluate expressions on the results. Most
+  // values hold no `$` at all and come out as they went in.
   for (const auto& [key, value] : flat) {
+    if (value.find('$') == std::string::npos) {
+      resolved.emplace_hint(resolved.end(), key, value);
+      continue;
+    }
     Result<std::string> substituted = substituter.resolveKey(key, value);
     if (!substituted) return substituted.error();
-    resolved.emplace(key, std::move(*substituted));
+    resolved.emplace_hint(resolved.end(), key, std::move(*substituted));
   }
   for (auto& [key, value] : resolved) {
+    if (value.find("$(") == std::string::npos) continue;
     Result<std::string> expressed = resolveExpressions(value);
     if (!expressed) return expressed.error();
     value = std::move(*expressed);

@@ -57,7 +57,7 @@ std::string isoTimestamp(int64_t millis) {
   if (offset == 0) return out + "Z";
   char sign = offset < 0 ? '-' : '+';
   offset = offset < 0 ? -offset : offset;
-  char buf[16];
+  char buf[48];  // wide enough for any long, so the compiler can see no truncation
   snprintf(buf, sizeof(buf), "%c%02ld:%02ld", sign, offset / 3600, (offset % 3600) / 60);
   return out + buf;
 }

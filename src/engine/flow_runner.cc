@@ -24,7 +24,8 @@ FlowRunner::FlowRunner(FlowRunnerDeps deps, std::unique_ptr<flow::ExecutableFlow
     : deps_(std::move(deps)),
       flow_(std::move(flow)),
       propsSource_(std::move(propsSource)),
-      executionDir_(std::move(executionDir)) {
+      // Absolute once: job paths below it are made absolute per job, each a getcwd otherwise.
+      executionDir_(std::filesystem::absolute(executionDir)) {
   failureAction_ = flow_->options.failureAction;
   jobThreads_ = deps_.config.maxJobThreads;
   auto threads = flow_->options.flowParameters.find("flow.num.job.threads");
@@ -43,7 +44,8 @@ FlowRunner::FlowRunner(FlowRunnerDeps deps, std::unique_ptr<flow::ExecutableFlow
       executionDir_ / ("_flow." + std::to_string(flow_->executionId) + "." + rootId + ".log");
   std::filesystem::remove(flowLogPath_, ec);  // created truncated, as Azkaban does
   log_ = std::make_unique<LogFile>(flowLogPath_, std::to_string(flow_->executionId) + "." + rootId,
-                                   *deps_.clock);
+                                   *deps_.clock, LogLayout(), LogFile::kDefaultMaxBytes,
+                                   LogFile::kDefaultBackups, deps_.loop);
 }
 
 FlowRunner::~FlowRunner() = default;

@@ -73,7 +73,7 @@ void JobRunner::run() {
   std::string loggerName = std::to_string(deps_.clock->nowMillis()) + "." +
                            std::to_string(flow_.executionId) + "." + node_.id;
   log_ = std::make_unique<LogFile>(logPath_, loggerName, *deps_.clock, LogLayout(layout),
-                                   deps_.config.logMaxBytes, deps_.config.logBackups);
+                                   deps_.config.logMaxBytes, deps_.config.logBackups, deps_.loop);
 
   if (delayMillis_ > 0) {
     log_->info("Delaying start of job for " + std::to_string(delayMillis_) + " ms.");
@@ -228,9 +228,8 @@ Result<std::unique_ptr<jobtypes::Job>> JobRunner::prepare() {
     }
   }
   log_->info("Building " + type + " job executor. ");
-  Props view;
-  view.putAll(*resolved);
-  if (view.getBool("job.dump.properties", false)) {
+  auto dump = resolved->find("job.dump.properties");
+  if (dump != resolved->end() && Props::parseBool(dump->second)) {
     log_->info("******   Job properties   ******");
     for (const auto& [k, v] : *resolved) {
       bool masked = k.size() >= 2 && k.compare(k.size() - 2, 2, "_X") == 0;

@@ -81,10 +81,40 @@ std::string formatJavaDate(int64_t millis, std::string_view pattern) {
   return out;
 }
 
-LogLayout::LogLayout(std::string pattern) : pattern_(std::move(pattern)) {
+namespace {
+
+// A job writes several lines a second: the text of the last second is reused when the
+// pattern shows no milliseconds.
+const std::string& cachedJavaDate(int64_t millis, const std::string& pattern) {
+  thread_local std::string lastPattern;
+  thread_local int64_t lastSecond = INT64_MIN;
+  thread_local std::string lastText;
+  const int64_t second = millis / 1000;
+  if (pattern.find('S') != std::string::npos) {
+    lastSecond = INT64_MIN;
+    lastText = formatJavaDate(millis, pattern);
+    return lastText;
+  }
+  if (second != lastSecond || pattern != lastPattern) {
+    lastText = formatJavaDate(millis, pattern);
+    lastPattern = pattern;
+    lastSecond = second;
+  }
+  return lastText;
+}
+
+}  // namespace
+
+LogLayout::LogLayout(const std::string& pattern) {
   // Job properties carry the layout with a literal backslash-n; log4j reads it as a newline.
-  for (size_t pos; (pos = pattern_.find("\\n")) != std::string::npos;) {
-    pattern_.replace(pos, 2, "\n");
+  pattern_.reserve(pattern.size());
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\' && i + 1 < pattern.size() && pattern[i + 1] == 'n') {
+      pattern_.push_back('\n');
+      ++i;
+    } else {
+      pattern_.push_back(pattern[i]);
+    }
   }
 }
 
@@ -108,7 +138,7 @@ std::string LogLayout::format(int64_t millis, std::string_view logger, std::stri
     }
     switch (conv) {
       case 'd':
-        out += formatJavaDate(millis, option.empty() ? "yyyy-MM-dd HH:mm:ss,SSS" : option);
+        out += cachedJavaDate(millis, option.empty() ? "yyyy-MM-dd HH:mm:ss,SSS" : option);
         break;
       case 'c': {
         std::string_view name = logger;
@@ -144,44 +174,66 @@ std::string LogLayout::format(int64_t millis, std::string_view logger, std::stri
 }
 
 LogFile::LogFile(std::filesystem::path path, std::string loggerName, const Clock& clock,
-                 LogLayout layout, uint64_t maxBytes, int backups)
+                 LogLayout layout, uint64_t maxBytes, int backups, EventLoop* loop)
     : path_(std::move(path)),
       loggerName_(std::move(loggerName)),
       clock_(clock),
       layout_(std::move(layout)),
       maxBytes_(maxBytes),
-      backups_(backups) {
+      backups_(backups),
+      loop_(loop) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ >= 0) {
     struct stat st {};
     if (fstat(fd_, &st) == 0) size_ = static_cast<uint64_t>(st.st_size);
+    onlyPiece_ = size_ == 0;
+    if (loop_) flushHook_ = loop_->addBeforeWait([this] { flush(); });
   }
 }
 
 LogFile::~LogFile() { close(); }
 
 void LogFile::close() {
+  flush();
+  if (flushHook_) loop_->removeBeforeWait(flushHook_);
+  flushHook_ = 0;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+void LogFile::flush() {
+  if (pending_.empty()) return;
+  writeOut(pending_.data(), pending_.size());
+  pending_.clear();
+}
+
+void LogFile::writeOut(const char* data, size_t left) {
+  while (left > 0) {
+    ssize_t n = ::write(fd_, data, left);
+    if (n <= 0) return;  // a full disk must not take the executor down; the lines are lost
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
 }
 
 void LogFile::write(std::string_view level, std::string_view message) {
   if (fd_ < 0) return;
   std::string line = layout_.format(clock_.nowMillis(), loggerName_, level, message);
   if (maxBytes_ > 0 && size_ > 0 && size_ + line.size() > maxBytes_) roll();
-  const char* data = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, data, left);
-    if (n <= 0) return;  // a full disk must not take the executor down; the line is lost
-    data += n;
-    left -= static_cast<size_t>(n);
-  }
   size_ += line.size();
+  if (!flushHook_) {
+    writeOut(line.data(), line.size());
+    return;
+  }
+  pending_ += line;
+  if (pending_.size() >= 64 * 1024) flush();
 }
 
 void LogFile::roll() {
-  close();
+  flush();
+  onlyPiece_ = false;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
   std::error_code ec;
   auto piece = [this](int index) {
     return std::filesystem::path(path_.string() + "." + std::to_string(index));
@@ -202,6 +254,10 @@ void LogFile::roll() {
 
 std::vector<std::filesystem::path> LogFile::pieces() const {
   std::vector<std::filesystem::path> result;
+  if (onlyPiece_) {
+    if (std::filesystem::exists(path_)) result.push_back(path_);
+    return result;
+  }
   for (int index = backups_; index >= 1; --index) {
     std::filesystem::path p(path_.string() + "." + std::to_string(index));
     if (std::filesystem::exists(p)) result.push_back(p);

@@ -85,59 +85,108 @@ StoreRecorder::StoreRecorder(store::ExecutionStorePtr store, EventLoop& loop, co
       loop_(loop),
       clock_(clock),
       options_(options),
-      writer_([this](std::stop_token stop) { writerLoop(stop); }) {}
+      writer_([this](std::stop_token stop) { writerLoop(stop); }) {
+  wakeHook_ = loop_.addBeforeWait([this] {
+    if (wakePending_.exchange(false)) cv_.notify_all();
+  });
+}
 
 StoreRecorder::~StoreRecorder() {
+  loop_.removeBeforeWait(wakeHook_);
   drain();
   writer_.request_stop();
   cv_.notify_all();
 }
 
-void StoreRecorder::enqueue(std::string what, Write write) {
+void StoreRecorder::enqueue(std::string what, Write write, bool alone) {
+  bool wasEmpty;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.emplace_back(std::move(what), std::move(write));
+    wasEmpty = queue_.empty();
+    queue_.push_back(QueuedWrite{std::move(what), std::move(write), alone});
   }
-  cv_.notify_all();
+  // A queue that already held writes has woken the writer, or the writer is busy and looks
+  // again before it waits. The loop wakes it once before it waits itself: a wake-up per
+  // write would be a futex call per row.
+  if (!wasEmpty) return;
+  if (loop_.inLoopThread()) {
+    wakePending_ = true;
+  } else {
+    cv_.notify_all();
+  }
 }
 
 void StoreRecorder::drain() {
+  wakePending_ = false;
+  cv_.notify_all();
   std::unique_lock<std::mutex> lock(mutex_);
   cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
 }
 
 void StoreRecorder::writerLoop(std::stop_token stop) {
   while (true) {
-    std::pair<std::string, Write> item;
+    std::vector<QueuedWrite> batch;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       cv_.wait(lock, stop, [this] { return !queue_.empty(); });
       if (queue_.empty()) return;  // stop requested with nothing left
-      item = std::move(queue_.front());
-      queue_.pop_front();
+      // Everything queued so far, up to a write that must run alone.
+      do {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      } while (!batch.front().alone && !queue_.empty() && !queue_.front().alone &&
+               batch.size() < kMaxBatch);
       busy_ = true;
     }
-    auto delay = options_.retryDelay;
-    for (int attempt = 1;; ++attempt) {
-      Result<void> result = item.second(*store_);
-      if (result) break;
-      if (attempt >= options_.maxAttempts) {
-        ++dropped_;
-        spdlog::error("giving up on {} after {} attempts: {}", item.first, attempt,
-                      result.error().message);
-        break;
-      }
-      ++retried_;
-      spdlog::warn("{} failed (attempt {}), retrying in {} ms: {}", item.first, attempt,
-                   delay.count(), result.error().message);
-      std::this_thread::sleep_for(delay);
-      delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
-    }
+    size_t written = writeBatch(batch);
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      // Not written yet: back to the front, in order.
+      for (size_t i = batch.size(); i > written; --i) queue_.push_front(std::move(batch[i - 1]));
       busy_ = false;
     }
     cv_.notify_all();
+  }
+}
+
+size_t StoreRecorder::writeBatch(std::vector<QueuedWrite>& batch) {
+  if (batch.size() == 1) {
+    writeWithRetry(batch.front());
+    return 1;
+  }
+  size_t succeeded = 0;
+  auto committed = store_->inBatch([&] {
+    for (; succeeded < batch.size(); ++succeeded) {
+      if (!batch[succeeded].write(*store_)) return;
+    }
+  });
+  if (!committed) {
+    // Nothing of the batch is durable: write its part again, one by one.
+    spdlog::warn("{}; writing {} rows one by one", committed.error().message, succeeded);
+    for (size_t i = 0; i < succeeded; ++i) writeWithRetry(batch[i]);
+  }
+  if (succeeded == batch.size()) return succeeded;
+  // The failed write waits and retries on its own; those after it stay queued behind it.
+  writeWithRetry(batch[succeeded]);
+  return succeeded + 1;
+}
+
+void StoreRecorder::writeWithRetry(const QueuedWrite& item) {
+  auto delay = options_.retryDelay;
+  for (int attempt = 1;; ++attempt) {
+    Result<void> result = item.write(*store_);
+    if (result) return;
+    if (attempt >= options_.maxAttempts) {
+      ++dropped_;
+      spdlog::error("giving up on {} after {} attempts: {}", item.what, attempt,
+                    result.error().message);
+      return;
+    }
+    ++retried_;
+    spdlog::warn("{} failed (attempt {}), retrying in {} ms: {}", item.what, attempt, delay.count(),
+                 result.error().message);
+    std::this_thread::sleep_for(delay);
+    delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
   }
 }
 
@@ -177,7 +226,9 @@ void StoreRecorder::onJobAttemptStarted(const flow::ExecutableFlow& flow,
                                         const PropsPtr& inputProps) {
   auto [copy, at] = snapshotNodePath(flow, node);
   std::shared_ptr<const flow::ExecutableFlow> snapshot(std::move(copy));
-  PropsPtr props = Props::clone(inputProps);  // before the runner adds its keys
+  // Before the runner adds its keys, which go on the top level only; the levels below are
+  // shared with the flow and no longer change (FlowRunner::prepareJobProperties).
+  PropsPtr props = Props::cloneTop(inputProps);
   const flow::ExecutableNode* n = at;
   enqueue("job row of " + node.nestedId(), [snapshot, n, props](store::ExecutionStore& s) {
     return s.uploadExecutableNode(*snapshot, *n, props);
@@ -228,11 +279,13 @@ void StoreRecorder::onFlowFinished(const flow::ExecutableFlow& flow,
     return s.uploadLogFiles(execId, "", 0, {flowLog}, now);
   });
   throttles_.erase(execId);
-  enqueue("completion of execution " + std::to_string(execId),
-          [this, execId](store::ExecutionStore&) {
-            if (onPersisted_) loop_.post([this, execId] { onPersisted_(execId); });
-            return okResult();
-          });
+  enqueue(
+      "completion of execution " + std::to_string(execId),
+      [this, execId](store::ExecutionStore&) {
+        if (onPersisted_) loop_.post([this, execId] { onPersisted_(execId); });
+        return okResult();
+      },
+      /*alone=*/true);
 }
 
 }  // namespace azx::engine

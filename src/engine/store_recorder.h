@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/event_loop.h"
@@ -62,9 +63,21 @@ class StoreRecorder final : public ExecutionListener {
 
  private:
   using Write = std::function<Result<void>(store::ExecutionStore&)>;
-  void enqueue(std::string what, Write write);
+  struct QueuedWrite {
+    std::string what;
+    Write write;
+    // Runs on its own, after everything before it is committed (e.g. "all persisted").
+    bool alone = false;
+  };
+  // Writes taken from the queue at once, so one transaction covers them.
+  static constexpr size_t kMaxBatch = 256;
+
+  void enqueue(std::string what, Write write, bool alone = false);
   void writeFlowNow(const flow::ExecutableFlow& flow);
   void writerLoop(std::stop_token stop);
+  // Returns how many of `batch` were written; the rest go back to the queue.
+  size_t writeBatch(std::vector<QueuedWrite>& batch);
+  void writeWithRetry(const QueuedWrite& item);
 
   store::ExecutionStorePtr store_;
   EventLoop& loop_;
@@ -81,8 +94,10 @@ class StoreRecorder final : public ExecutionListener {
 
   std::mutex mutex_;
   std::condition_variable_any cv_;
-  std::deque<std::pair<std::string, Write>> queue_;
+  std::deque<QueuedWrite> queue_;
   bool busy_ = false;
+  std::atomic<bool> wakePending_{false};  // the writer is told when the loop next waits
+  EventLoop::HookId wakeHook_ = 0;
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> retried_{0};
   std::jthread writer_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -63,6 +64,11 @@ class ExecutableNode {
   // check looks up every in-node, which is quadratic with a linear scan.
   mutable std::unordered_map<std::string, ExecutableNode*> childIndex_;
   mutable size_t indexedChildren_ = 0;
+  // flow_data text of this node's own fields and what it was made from (flow_data.cc): the
+  // document is rewritten while most nodes stay as they were.
+  friend const std::string& cachedFieldsText(const ExecutableNode& node);
+  mutable std::string fieldsText_;
+  mutable std::array<int64_t, 7> fieldsTextKey_{};
 
  public:
   bool isFlow() const { return type == "flow" || parent == nullptr; }

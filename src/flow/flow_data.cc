@@ -483,22 +483,42 @@ json nodeToJson(const ExecutableNode& node) {
   return out;
 }
 
-// `fields` as text with the children streamed in as a last "nodes" key: only one node's DOM
-// exists at a time, where a whole-flow DOM of a large flow costs megabytes per write.
-void appendNodeText(std::string& out, const json& fields, const ExecutableNode& node) {
-  std::string text = fields.dump();
+}  // namespace
+
+// Reused while nothing that a run changes is different. The other fields are fixed once the
+// execution is loaded.
+const std::string& cachedFieldsText(const ExecutableNode& node) {
+  const std::array<int64_t, 7> key{static_cast<int64_t>(node.status),
+                                   node.startTime,
+                                   node.endTime,
+                                   node.updateTime,
+                                   node.attempt,
+                                   reinterpret_cast<intptr_t>(node.outputProps.get()),
+                                   static_cast<int64_t>(node.pastAttempts.size())};
+  if (node.fieldsText_.empty() || node.fieldsTextKey_ != key) {
+    node.fieldsText_ = nodeFields(node).dump();
+    node.fieldsTextKey_ = key;
+  }
+  return node.fieldsText_;
+}
+
+namespace {
+
+// A node's fields text with the children streamed in as a last "nodes" key: only one node's
+// DOM exists at a time, where a whole-flow DOM of a large flow costs megabytes per write.
+void appendNodeText(std::string& out, std::string_view fieldsText, const ExecutableNode& node) {
   if (!node.isFlow()) {
-    out += text;
+    out += fieldsText;
     return;
   }
-  text.pop_back();  // the closing brace
-  out += text;
-  out += text.size() > 1 ? ",\"nodes\":[" : "\"nodes\":[";
+  fieldsText.remove_suffix(1);  // the closing brace
+  out += fieldsText;
+  out += fieldsText.size() > 1 ? ",\"nodes\":[" : "\"nodes\":[";
   bool first = true;
   for (const auto& child : node.nodes) {
     if (!first) out += ',';
     first = false;
-    appendNodeText(out, nodeFields(*child), *child);
+    appendNodeText(out, cachedFieldsText(*child), *child);
   }
   out += "]}";
 }
@@ -596,7 +616,7 @@ json toFlowDataJson(const ExecutableFlow& flow) {
 
 std::string toFlowDataText(const ExecutableFlow& flow) {
   std::string out;
-  appendNodeText(out, flowFields(flow), flow.root);
+  appendNodeText(out, flowFields(flow).dump(), flow.root);
   return out;
 }
 

@@ -8,7 +8,7 @@ namespace azx::jobtypes {
 namespace {
 
 Result<PropsPtr> loadIfExists(const std::filesystem::path& file, PropsPtr parent) {
-  if (!std::filesystem::exists(file)) return std::move(parent);
+  if (!std::filesystem::exists(file)) return parent;
   return loadPropertiesFile(file, std::move(parent), file.filename().string());
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +72,15 @@ class ExecutionStore {
   // Reads back [offset, offset + length) of an uploaded log; data is empty past the end.
   virtual Result<LogChunk> fetchLogs(int execId, const std::string& name, int attempt,
                                      int64_t offset, int64_t length) = 0;
+
+  // Runs the writes that `body` makes as one transaction where the store has a cheap one
+  // (SQLite: one commit instead of one per row); by default they commit one by one. `body`
+  // stops at its first failed write. Success means every write that succeeded is durable; an
+  // error means none of them is, and the caller may run them again.
+  virtual Result<void> inBatch(const std::function<void()>& body) {
+    body();
+    return okResult();
+  }
 };
 
 using ExecutionStorePtr = std::shared_ptr<ExecutionStore>;

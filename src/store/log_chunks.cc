@@ -21,7 +21,7 @@ Result<std::vector<LogChunkRow>> buildLogChunks(const std::vector<std::filesyste
       LogChunkRow row;
       row.startByte = offset;
       row.endByte = offset + static_cast<int64_t>(take);
-      row.gzippedData = gzipCompress(std::string_view(pending).substr(0, take));
+      row.gzippedData = gzipCompress(std::string_view(pending).substr(0, take), GzipSpeed::Fastest);
       rows.push_back(std::move(row));
       offset += static_cast<int64_t>(take);
       pending.erase(0, take);

@@ -37,7 +37,7 @@ int flowPriorityParam(const flow::ExecutableFlow& flow) {
 
 std::optional<std::string> encodePropsChain(const PropsPtr& props) {
   if (!props) return std::nullopt;
-  return gzipCompress(flow::propsChainToJson(props).dump());
+  return gzipCompress(flow::propsChainToJson(props).dump(), GzipSpeed::Fastest);
 }
 
 }  // namespace azx::store

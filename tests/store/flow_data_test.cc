@@ -107,6 +107,36 @@ TEST(FlowDataTest, SpecDeltaExample) {
   EXPECT_EQ(updateDelta(*flow, 1700000065100), expected);
 }
 
+TEST(FlowDataTest, TextFollowsEveryChangeARunMakes) {
+  // Each node's text is reused between writes while it is unchanged: every field that a run
+  // changes must show up in the next text.
+  auto flow = parseOrDie(example());
+  ASSERT_TRUE(flow);
+  ExecutableNode& job = *flow->root.nodes[0];
+  ExecutableNode& inner = *flow->root.nodes[1]->nodes[0];
+  auto expectCurrent = [&](const char* after) {
+    EXPECT_EQ(json::parse(toFlowDataText(*flow)), toFlowDataJson(*flow)) << "after " << after;
+  };
+  expectCurrent("nothing");
+  inner.status = Status::Running;
+  expectCurrent("a status change inside an embedded flow");
+  inner.startTime = 1;
+  expectCurrent("a start time");
+  inner.endTime = 2;
+  expectCurrent("an end time");
+  inner.updateTime = 3;
+  expectCurrent("an update time");
+  job.pastAttempts.push_back(PastAttempt{job.attempt, 4, 5, Status::Failed});
+  job.attempt += 1;
+  expectCurrent("a retry");
+  auto outputs = Props::make();
+  outputs->put("answer", "42");
+  job.outputProps = outputs;
+  expectCurrent("output properties");
+  flow->root.status = Status::Succeeded;
+  expectCurrent("the flow's status");
+}
+
 TEST(FlowDataTest, DeltaListsOnlyChangedNodes) {
   auto flow = parseOrDie(example());
   ASSERT_TRUE(flow);

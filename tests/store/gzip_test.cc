@@ -50,6 +50,27 @@ TEST(GzipTest, FastestLevelIsPlainGzipToo) {
   EXPECT_EQ(*unpacked, json);
 }
 
+TEST(GzipTest, SmallAndLargeFastestInputsRoundTrip) {
+  // Inputs up to 4 KiB use a state of their own with a small window: sizes on both sides of
+  // the boundary, in turns, each compressed twice to the same bytes.
+  std::string properties;  // property-file-like text, which compresses well
+  for (int i = 0; properties.size() < 9000; ++i) {
+    properties +=
+        "azkaban.flow." + std::to_string(i * 7919 % 1000) + ".value=" + std::to_string(i) + "\n";
+  }
+  for (size_t size : {0u, 1u, 700u, 4095u, 4096u, 4097u, 9000u, 1500u}) {
+    const std::string input = properties.substr(0, size);
+    std::string packed = gzipCompress(input, GzipSpeed::Fastest);
+    EXPECT_EQ(gzipCompress(input, GzipSpeed::Fastest), packed) << size;
+    auto unpacked = gzipDecompress(packed);
+    ASSERT_TRUE(unpacked.ok()) << size << ": " << unpacked.error().message;
+    EXPECT_EQ(*unpacked, input) << size;
+    if (size >= 700) {
+      EXPECT_LT(packed.size(), input.size() / 2) << size;
+    }
+  }
+}
+
 TEST(GzipTest, RejectsPlainAndTruncatedData) {
   auto plain = gzipDecompress("{\"id\":null}");
   ASSERT_FALSE(plain.ok());

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <thread>
 
 #include "tests/store/store_scenario.h"
@@ -65,6 +66,76 @@ TEST(SqliteStoreTest, OpensInWalModeAndAssignsIncreasingIds) {
   auto id = reopened->createExecution(*flow, 2000);
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, 4);
+}
+
+int countRows(const std::filesystem::path& file, const char* table) {
+  // An independent connection sees only committed rows.
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  std::string sql = std::string("SELECT COUNT(*) FROM ") + table;
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  int count = sqlite3_column_int(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return count;
+}
+
+TEST(SqliteStoreTest, BatchCommitsItsWritesTogether) {
+  auto dir = testing::freshTempDir("sqlite-store");
+  const auto file = dir / "azx.db";
+  auto store = openOrDie(file);
+  ASSERT_TRUE(store);
+  auto flow = testing::specExampleFlow();
+  ASSERT_TRUE(flow);
+  ASSERT_TRUE(store->createExecution(*flow, 1000).ok());
+  const flow::ExecutableNode& jobA = *flow->root.findChild("jobA");
+  const flow::ExecutableNode& jobC = *flow->root.findChild("jobC");
+  const auto log = dir / "jobA.log";
+  std::ofstream(log) << "line one\n";
+
+  int seenInside = -1;
+  auto result = store->inBatch([&] {
+    ASSERT_TRUE(store->uploadExecutableNode(*flow, jobA, Props::make()).ok());
+    ASSERT_TRUE(store->uploadExecutableNode(*flow, jobC, Props::make()).ok());
+    // The log upload keeps its own all-or-nothing step inside the batch's transaction.
+    ASSERT_TRUE(store->uploadLogFiles(flow->executionId, "jobA", 0, {log}, 2000).ok());
+    seenInside = countRows(file, "execution_jobs") + countRows(file, "execution_logs");
+  });
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(seenInside, 0) << "rows were committed one by one";
+  EXPECT_EQ(countRows(file, "execution_jobs"), 2);
+  EXPECT_EQ(countRows(file, "execution_logs"), 1);
+}
+
+TEST(SqliteStoreTest, FailedWriteInABatchLeavesTheOthersDurable) {
+  auto dir = testing::freshTempDir("sqlite-store");
+  const auto file = dir / "azx.db";
+  auto store = openOrDie(file);
+  ASSERT_TRUE(store);
+  auto flow = testing::specExampleFlow();
+  ASSERT_TRUE(flow);
+  ASSERT_TRUE(store->createExecution(*flow, 1000).ok());
+  flow::ExecutableFlow ghost;
+  ghost.root.flowId = "ghost";
+  ghost.executionId = flow->executionId + 1000;
+
+  std::string failure;
+  auto result = store->inBatch([&] {
+    ASSERT_TRUE(
+        store->uploadExecutableNode(*flow, *flow->root.findChild("jobA"), Props::make()).ok());
+    auto missing = store->updateExecutableFlow(ghost);
+    ASSERT_FALSE(missing.ok());
+    failure = missing.error().message;
+  });
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_NE(failure.find("no execution_flows row"), std::string::npos) << failure;
+  EXPECT_EQ(countRows(file, "execution_jobs"), 1);
+  // The store is usable afterwards, outside a batch as well.
+  EXPECT_TRUE(
+      store->uploadExecutableNode(*flow, *flow->root.findChild("jobC"), Props::make()).ok());
+  EXPECT_EQ(countRows(file, "execution_jobs"), 2);
 }
 
 TEST(SqliteStoreTest, ReopensAfterACrashedWriter) {

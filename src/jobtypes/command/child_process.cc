@@ -110,21 +110,21 @@ Result<void> ChildProcess::spawn(const SpawnOptions& options) {
   if (pipe2(pipeFds, O_CLOEXEC) != 0) return Error{std::string("pipe: ") + strerror(errno)};
 
   // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
-  std::vector<std::string> envStrings;
-  envStrings.reserve(options.environment.size());
-  for (const auto& [k, v] : options.environment) envStrings.push_back(k + "=" + v);
+  // exec does not write through these pointers.
   std::vector<char*> envp;
-  for (auto& s : envStrings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argStrings = options.argv;
-  std::vector<char*> argv;
-  for (auto& s : argStrings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::string cwd = options.workingDir.string();
+  envp.reserve(options.environment.size() + 1);
   // execvpe searches the PATH of the child's environment; fall back to the executor's own.
   std::string path = "/usr/local/bin:/usr/bin:/bin";
-  if (auto it = options.environment.find("PATH"); it != options.environment.end())
-    path = it->second;
+  for (const auto& entry : options.environment) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+    if (entry.compare(0, 5, "PATH=") == 0) path = entry.substr(5);
+  }
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  argv.reserve(options.argv.size() + 1);
+  for (const auto& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::string cwd = options.workingDir.string();
 
   pid_t pid = -1;
   if (!options.runAs) {

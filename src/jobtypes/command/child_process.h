@@ -27,7 +27,7 @@ Result<RunAsUser> lookupUser(const std::string& name);
 
 struct SpawnOptions {
   std::vector<std::string> argv;
-  std::map<std::string, std::string> environment;  // complete environment of the child
+  std::vector<std::string> environment;  // complete environment of the child, "NAME=value"
   std::filesystem::path workingDir;
   std::optional<RunAsUser> runAs;
 };

@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -134,13 +136,12 @@ CommandJob::~CommandJob() {
 void CommandJob::start(std::function<void(JobResult)> done) {
   done_ = std::move(done);
   // The quirk of 3.6 step 1: the already resolved properties are resolved once more.
-  auto again = resolveProps(*Props::fromMap(context_.jobProps));
+  auto again = resolveProps(context_.jobProps);
   if (!again) {
     fail("Bad property definition! " + again.error().message);
     return;
   }
-  props_ = std::move(*again);
-  view_ = Props::fromMap(props_);
+  view_ = Props::fromMap(std::move(*again));
   const Props& view = *view_;
   bool memCheck = context_.sysProps ? context_.sysProps->getBool("memCheck.enabled", true) : true;
   if (memCheck && view.getBool("azkaban.memory.check", true) && !memoryAvailable()) {
@@ -166,8 +167,19 @@ void CommandJob::waitForMemory() {
 }
 
 bool CommandJob::memoryAvailable() const {
-  // One read() and a scan: this runs before every job, and iostream parsing of the ~50 lines
-  // cost more than starting /bin/true.
+  // A passing reading is reused for a second: the check runs before every job, a fan-out
+  // starts hundreds in that time, and the kernel formats all of /proc/meminfo on each read.
+  static std::atomic<int64_t> lastPassNanos{INT64_MIN / 2};
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  if (now - lastPassNanos.load(std::memory_order_relaxed) < 1'000'000'000) return true;
+  bool available = readMemoryAvailable();
+  if (available) lastPassNanos.store(now, std::memory_order_relaxed);
+  return available;
+}
+
+bool CommandJob::readMemoryAvailable() {
+  // One read() and a scan: iostream parsing of the ~50 lines cost more than starting
+  // /bin/true.
   int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return true;  // unreadable: the check passes, as in Azkaban
   char buffer[8192];
@@ -231,23 +243,32 @@ void CommandJob::prepareAndRun() {
   auto files = writePropertyFiles();
   if (!files) return fail(files.error().message);
 
-  for (char** e = environ; e && *e; ++e) {
-    std::string entry(*e);
-    size_t eq = entry.find('=');
-    if (eq != std::string::npos) environment_[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
-  std::map<std::string, std::string> jobEnv;
-  for (const auto& [k, v] : props_) {
+  std::map<std::string, std::string, std::less<>> jobEnv;
+  for (const auto& [k, v] : view_->local()) {
     if (k.rfind("env.", 0) == 0 && k.size() > 4) jobEnv[k.substr(4)] = v;
   }
   jobEnv["JOB_PROP_FILE"] = propFile_.string();
   jobEnv["JOB_NAME"] = context_.jobId;
   jobEnv["JOB_OUTPUT_PROP_FILE"] = outputFile_.string();
-  for (const auto& [k, v] : jobEnv) environment_[k] = v;
-  environment_["KRB5CCNAME"] =
+  const std::string krb5ccname =
       "/tmp/krb5cc__" + replaceSpaces(view.getOr("azkaban.flow.projectname", "")) + "__" +
       replaceSpaces(view.getOr("azkaban.flow.flowid", "")) + "__" + replaceSpaces(context_.jobId) +
       "__" + view.getOr("azkaban.flow.execid", "") + "__" + effectiveUser_;
+  // The executor's environment, where the job's variables and KRB5CCNAME win.
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view name = entry.substr(0, eq);
+    if (name != "KRB5CCNAME" && jobEnv.find(name) == jobEnv.end())
+      spawn_.environment.emplace_back(entry);
+  }
+  for (const auto& [k, v] : jobEnv) {
+    if (k != "KRB5CCNAME") spawn_.environment.push_back(k + "=" + v);
+  }
+  spawn_.environment.push_back("KRB5CCNAME=" + krb5ccname);
+  spawn_.workingDir = context_.workingDir;
+  spawn_.runAs = runAs_;
   std::string envText = "{";
   bool first = true;
   for (const auto& [k, v] : jobEnv) {
@@ -292,7 +313,7 @@ Result<void> CommandJob::setUpExecuteAsUser() {
 Result<void> CommandJob::writePropertyFiles() {
   propFile_ = context_.workingDir / (context_.jobId + "_props_" + randomSuffix() + "_tmp");
   outputFile_ = context_.workingDir / (context_.jobId + "_output_" + randomSuffix() + "_tmp");
-  if (!writeWholeFile(propFile_, writeJavaProperties(props_, ""))) {
+  if (!writeWholeFile(propFile_, writeJavaProperties(view_->local(), ""))) {
     return Error{"cannot write " + propFile_.string() + ": " + std::strerror(errno)};
   }
   if (!writeWholeFile(outputFile_, "")) {
@@ -313,17 +334,13 @@ void CommandJob::runNext() {
   }
   const std::string& command = commands_[nextCommand_++];
   context_.logger->info("Command: " + command);
-  SpawnOptions spawn;
-  spawn.argv = splitCommandLine(command);
-  spawn.environment = environment_;
-  spawn.workingDir = context_.workingDir;
-  spawn.runAs = runAs_;
+  spawn_.argv = splitCommandLine(command);
   context_.logger->info("Working directory: " + context_.workingDir.string());
   child_ = std::make_unique<ChildProcess>(
       *context_.loop, [this](const std::string& line) { context_.logger->info(line); },
       [this](int code) { onCommandExit(code); });
   commandStart_ = context_.clock->nowMillis();
-  auto spawned = child_->spawn(spawn);
+  auto spawned = child_->spawn(spawn_);
   if (!spawned) {
     child_.reset();
     std::error_code ec;

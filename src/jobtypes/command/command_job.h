@@ -44,15 +44,15 @@ class CommandJob final : public Job {
   PropsPtr readOutputProperties();
   void waitForMemory();
   bool memoryAvailable() const;
+  static bool readMemoryAvailable();
 
   JobContext context_;
   CommandJobOptions options_;
   std::function<void(JobResult)> done_;
-  std::map<std::string, std::string> props_;
-  PropsPtr view_;  // props_ for typed lookups
+  PropsPtr view_;  // the job's resolved properties, one level
   std::vector<std::string> commands_;
   size_t nextCommand_ = 0;
-  std::map<std::string, std::string> environment_;
+  SpawnOptions spawn_;  // all but argv: the same for each command of the job
   std::filesystem::path propFile_;
   std::filesystem::path outputFile_;
   std::string effectiveUser_;

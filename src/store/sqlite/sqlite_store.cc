@@ -217,6 +217,9 @@ Result<void> SqliteStore::prepareAll() {
       {kBegin, "BEGIN IMMEDIATE"},
       {kCommit, "COMMIT"},
       {kRollback, "ROLLBACK"},
+      {kSavepoint, "SAVEPOINT log_upload"},
+      {kRelease, "RELEASE log_upload"},
+      {kRollbackToSavepoint, "ROLLBACK TO log_upload"},
   };
   for (const auto& [id, text] : sql) {
     if (sqlite3_prepare_v2(db_, text.c_str(), -1, &statements_[id], nullptr) != SQLITE_OK) {
@@ -355,10 +358,18 @@ Result<void> SqliteStore::uploadLogFiles(int execId, const std::string& name, in
   if (!chunks) return chunks.error();
   if (chunks->empty()) return okResult();
   std::lock_guard lock(mutex_);
+  // A savepoint, not BEGIN: the upload may run inside a batch's transaction, and its chunks
+  // must land all together or not at all either way.
   {
-    Bound begin(statements_[kBegin]);
+    Bound begin(statements_[kSavepoint]);
     if (begin.step() != SQLITE_DONE) return sqliteError("begin log upload");
   }
+  auto undo = [this] {
+    Bound back(statements_[kRollbackToSavepoint]);
+    back.step();
+    Bound release(statements_[kRelease]);
+    release.step();
+  };
   for (const auto& chunk : *chunks) {
     Bound b(statements_[kInsertLog]);
     b.integer(execId)
@@ -371,14 +382,37 @@ Result<void> SqliteStore::uploadLogFiles(int execId, const std::string& name, in
         .integer(nowMillis);
     if (b.step() != SQLITE_DONE) {
       Error error = sqliteError("insert execution_logs \"" + name + "\"");
-      Bound rollback(statements_[kRollback]);
-      rollback.step();
+      undo();
       return error;
     }
   }
+  Bound release(statements_[kRelease]);
+  if (release.step() != SQLITE_DONE) {
+    Error error = sqliteError("commit log upload");
+    undo();
+    return error;
+  }
+  return okResult();
+}
+
+Result<void> SqliteStore::inBatch(const std::function<void()>& body) {
+  std::lock_guard lock(mutex_);
+  {
+    Bound begin(statements_[kBegin]);
+    if (begin.step() != SQLITE_DONE) {
+      // No transaction: the writes still work, one commit each.
+      body();
+      return okResult();
+    }
+  }
+  body();
+  // Some errors (disk full, I/O) roll the whole transaction back; then nothing is durable.
+  if (sqlite3_get_autocommit(db_) != 0) {
+    return Error{"sqlite store \"" + path_.string() + "\": a batch of writes was rolled back"};
+  }
   Bound commit(statements_[kCommit]);
   if (commit.step() != SQLITE_DONE) {
-    Error error = sqliteError("commit log upload");
+    Error error = sqliteError("commit a batch of writes");
     Bound rollback(statements_[kRollback]);
     rollback.step();
     return error;

@@ -51,6 +51,7 @@ class SqliteStore final : public ExecutionStore {
                               int64_t nowMillis) override;
   Result<LogChunk> fetchLogs(int execId, const std::string& name, int attempt, int64_t offset,
                              int64_t length) override;
+  Result<void> inBatch(const std::function<void()>& body) override;
 
   // Read-back helpers for tests and the CLI, ordered by their keys.
   Result<std::vector<ExecutionRow>> listExecutions();
@@ -77,6 +78,9 @@ class SqliteStore final : public ExecutionStore {
     kBegin,
     kCommit,
     kRollback,
+    kSavepoint,
+    kRelease,
+    kRollbackToSavepoint,
     kStatementCount
   };
 
@@ -86,7 +90,8 @@ class SqliteStore final : public ExecutionStore {
   Result<std::vector<ExecutionRow>> readExecutionRows(sqlite3_stmt* stmt);
   Error sqliteError(const std::string& what) const;
 
-  std::mutex mutex_;
+  // Recursive: inBatch holds it across the writes it groups, and each write takes it too.
+  std::recursive_mutex mutex_;
   sqlite3* db_;
   std::filesystem::path path_;
   sqlite3_stmt* statements_[kStatementCount] = {};
