@@ -40,13 +40,6 @@ std::optional<fs::path> suiteDir() {
   return p;
 }
 
-std::string readAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Case folders hold <folder-name>.req; normalize-path/ and post-sts-token/ nest them.
 std::vector<std::string> suiteCases() {
   std::vector<std::string> out;
@@ -117,7 +110,7 @@ TEST_P(SigV4SuiteTest, MatchesEveryStep) {
   }
   fs::path dir = *suiteDir() / GetParam();
   std::string name = dir.filename().string();
-  auto file = [&](const char* ext) { return readAll(dir / (name + ext)); };
+  auto file = [&](const char* ext) { return azx::testing::readWholeFile(dir / (name + ext)); };
   RawRequest req = parseSuiteRequest(file(".req"));
   const std::string expectedCreq = file(".creq");
   const std::string expectedSts = file(".sts");

@@ -16,13 +16,6 @@ class FixedClock final : public Clock {
   int64_t nowMillis() const override { return millis; }
 };
 
-std::string readAll(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 TEST(LogFileTest, LinesGatheredUntilTheLoopWaits) {
   auto dir = testing::freshTempDir("log-file");
   EventLoop loop;
@@ -33,10 +26,10 @@ TEST(LogFileTest, LinesGatheredUntilTheLoopWaits) {
   loop.post([&] {
     log.info("one");
     log.error("two");
-    EXPECT_EQ(readAll(dir / "job.log"), "") << "written before the loop waited";
+    EXPECT_EQ(testing::readWholeFile(dir / "job.log"), "") << "written before the loop waited";
     // The loop waits again only after this task: by the next one the lines are out.
     loop.addTimer(std::chrono::milliseconds(0), [&] {
-      EXPECT_EQ(readAll(dir / "job.log"), "INFO one\nERROR two\n");
+      EXPECT_EQ(testing::readWholeFile(dir / "job.log"), "INFO one\nERROR two\n");
       checked = true;
     });
   });
@@ -44,7 +37,7 @@ TEST(LogFileTest, LinesGatheredUntilTheLoopWaits) {
   EXPECT_TRUE(checked);
   log.warn("three");
   log.close();  // close writes what is gathered
-  EXPECT_EQ(readAll(dir / "job.log"), "INFO one\nERROR two\nWARN three\n");
+  EXPECT_EQ(testing::readWholeFile(dir / "job.log"), "INFO one\nERROR two\nWARN three\n");
 }
 
 TEST(LogFileTest, GatheredLinesRollIntoTheRightPieces) {
@@ -64,9 +57,9 @@ TEST(LogFileTest, GatheredLinesRollIntoTheRightPieces) {
   ASSERT_EQ(pieces.size(), 3u);
   EXPECT_EQ(pieces[0].filename(), "job.log.2");
   EXPECT_EQ(pieces[2].filename(), "job.log");
-  EXPECT_EQ(readAll(pieces[0]), "line-2abc\nline-3abc\n");
-  EXPECT_EQ(readAll(pieces[1]), "line-4abc\nline-5abc\n");
-  EXPECT_EQ(readAll(pieces[2]), "line-6abc\n");
+  EXPECT_EQ(testing::readWholeFile(pieces[0]), "line-2abc\nline-3abc\n");
+  EXPECT_EQ(testing::readWholeFile(pieces[1]), "line-4abc\nline-5abc\n");
+  EXPECT_EQ(testing::readWholeFile(pieces[2]), "line-6abc\n");
 }
 
 TEST(LogFileTest, PiecesOfAnOlderLogAreFound) {
@@ -99,8 +92,9 @@ TEST(LogFileTest, DateTextFollowsTheClock) {
   millis.info("z");
   seconds.close();
   millis.close();
-  EXPECT_EQ(readAll(dir / "a.log"), "22:13:20 x\n22:13:20 y\n22:13:21 z\n");
-  EXPECT_EQ(readAll(dir / "b.log"), "22:13:20,000 x\n22:13:20,250 y\n22:13:21,250 z\n");
+  EXPECT_EQ(testing::readWholeFile(dir / "a.log"), "22:13:20 x\n22:13:20 y\n22:13:21 z\n");
+  EXPECT_EQ(testing::readWholeFile(dir / "b.log"),
+            "22:13:20,000 x\n22:13:20,250 y\n22:13:21,250 z\n");
 }
 
 }  // namespace

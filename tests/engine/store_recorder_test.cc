@@ -145,6 +145,15 @@ class StoreRecorderTest : public ::testing::Test {
     gate.open();
   }
 
+  // J1 of jobC and jobB and J2 of jobA, queued behind J1 of jobA.
+  void writeThreeWhileHeld(StoreRecorder& recorder, Gate& gate) {
+    writeWhileHeld(recorder, gate, [&] {
+      recorder.onJobAttemptStarted(*flow_, node("jobC"), Props::make());
+      recorder.onJobAttemptStarted(*flow_, node("jobB"), Props::make());
+      recorder.onJobUpdated(*flow_, node("jobA"));
+    });
+  }
+
   EventLoop loop_;
   SystemClock clock_;
   std::unique_ptr<flow::ExecutableFlow> flow_;
@@ -155,11 +164,7 @@ TEST_F(StoreRecorderTest, QueuedWritesShareOneBatch) {
   Gate gate;
   store_->hook = [&](const std::string&) { return gate.pass(); };
   auto recorder = makeRecorder();
-  writeWhileHeld(*recorder, gate, [&] {
-    recorder->onJobAttemptStarted(*flow_, node("jobC"), Props::make());
-    recorder->onJobAttemptStarted(*flow_, node("jobB"), Props::make());
-    recorder->onJobUpdated(*flow_, node("jobA"));
-  });
+  writeThreeWhileHeld(*recorder, gate);
   recorder->drain();
   EXPECT_EQ(store_->ops(), (std::vector<std::string>{"J1 jobA", "BEGIN", "J1 jobC", "J1 jobB",
                                                      "J2 jobA", "COMMIT"}));
@@ -176,11 +181,7 @@ TEST_F(StoreRecorderTest, FailedWriteIsRetriedAloneAndTheRestKeepTheirOrder) {
     return gate.pass();
   };
   auto recorder = makeRecorder();
-  writeWhileHeld(*recorder, gate, [&] {
-    recorder->onJobAttemptStarted(*flow_, node("jobC"), Props::make());
-    recorder->onJobAttemptStarted(*flow_, node("jobB"), Props::make());
-    recorder->onJobUpdated(*flow_, node("jobA"));
-  });
+  writeThreeWhileHeld(*recorder, gate);
   recorder->drain();
   // The writes before the failure are committed, the failed one is written again before the
   // one that followed it.

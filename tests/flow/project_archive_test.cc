@@ -48,13 +48,6 @@ fs::path makeZip(const fs::path& path, const std::vector<Entry>& entries) {
   return path;
 }
 
-std::string readAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 TEST(ProjectArchiveTest, ExtractsAndLoads) {
   auto dir = testing::freshTempDir("zip-ok");
   auto zip = makeZip(dir / "p.zip", {{"proj/", ""},
@@ -64,7 +57,7 @@ TEST(ProjectArchiveTest, ExtractsAndLoads) {
   auto dest = dir / "out";
   auto result = extractProjectZip(zip, dest);
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(readAll(dest / "proj/a.job"), "type=command\ncommand=echo hi\n");
+  EXPECT_EQ(testing::readWholeFile(dest / "proj/a.job"), "type=command\ncommand=echo hi\n");
   EXPECT_TRUE(fs::exists(dest / "proj/sub/b.job"));
   auto perms = fs::status(dest / "proj/run.sh").permissions();
   EXPECT_NE(perms & fs::perms::owner_exec, fs::perms::none);

@@ -37,13 +37,6 @@ std::string randomBytes(size_t size, unsigned seed) {
   return s;
 }
 
-std::string readAll(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 class MysqlServerStoreTest : public testing::MysqlFixture {
  protected:
   void SetUp() override {
@@ -323,7 +316,7 @@ TEST_F(MysqlServerStoreTest, ProjectVersionAndChunksReassemble) {
   auto target = testing::freshTempDir("mysql-p2") / "archive.zip";
   auto fetched = store_->fetchProjectFile(v, target);
   ASSERT_TRUE(fetched.ok()) << fetched.error().message;
-  std::string got = readAll(target);
+  std::string got = testing::readWholeFile(target);
   EXPECT_EQ(got.size(), archive.size());
   EXPECT_TRUE(got == archive);
   EXPECT_EQ(md5Raw(got), v.md5);
@@ -342,7 +335,7 @@ TEST_F(MysqlServerStoreTest, ProjectFileSpanningSeveralWindowsAndGaps) {
   ASSERT_TRUE(row.ok() && row->has_value());
   auto dir = testing::freshTempDir("mysql-p2-windows");
   ASSERT_TRUE(store_->fetchProjectFile(**row, dir / "a.zip").ok());
-  EXPECT_TRUE(readAll(dir / "a.zip") == archive);
+  EXPECT_TRUE(testing::readWholeFile(dir / "a.zip") == archive);
 
   // Fewer chunks than num_chunks, or a gap, is an error, not a silently shorter archive.
   sql("DELETE FROM project_files WHERE project_id=12 AND version=1 AND chunk=10");

@@ -82,14 +82,26 @@ int countRows(const std::filesystem::path& file, const char* table) {
   return count;
 }
 
-TEST(SqliteStoreTest, BatchCommitsItsWritesTogether) {
-  auto dir = testing::freshTempDir("sqlite-store");
-  const auto file = dir / "azx.db";
-  auto store = openOrDie(file);
-  ASSERT_TRUE(store);
-  auto flow = testing::specExampleFlow();
-  ASSERT_TRUE(flow);
-  ASSERT_TRUE(store->createExecution(*flow, 1000).ok());
+// A store with the spec example's execution in it, for the batch tests.
+class SqliteBatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = testing::freshTempDir("sqlite-store");
+    file = dir / "azx.db";
+    store = openOrDie(file);
+    ASSERT_TRUE(store);
+    flow = testing::specExampleFlow();
+    ASSERT_TRUE(flow);
+    ASSERT_TRUE(store->createExecution(*flow, 1000).ok());
+  }
+
+  std::filesystem::path dir;
+  std::filesystem::path file;
+  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<flow::ExecutableFlow> flow;
+};
+
+TEST_F(SqliteBatchTest, BatchCommitsItsWritesTogether) {
   const flow::ExecutableNode& jobA = *flow->root.findChild("jobA");
   const flow::ExecutableNode& jobC = *flow->root.findChild("jobC");
   const auto log = dir / "jobA.log";
@@ -109,14 +121,7 @@ TEST(SqliteStoreTest, BatchCommitsItsWritesTogether) {
   EXPECT_EQ(countRows(file, "execution_logs"), 1);
 }
 
-TEST(SqliteStoreTest, FailedWriteInABatchLeavesTheOthersDurable) {
-  auto dir = testing::freshTempDir("sqlite-store");
-  const auto file = dir / "azx.db";
-  auto store = openOrDie(file);
-  ASSERT_TRUE(store);
-  auto flow = testing::specExampleFlow();
-  ASSERT_TRUE(flow);
-  ASSERT_TRUE(store->createExecution(*flow, 1000).ok());
+TEST_F(SqliteBatchTest, FailedWriteInABatchLeavesTheOthersDurable) {
   flow::ExecutableFlow ghost;
   ghost.root.flowId = "ghost";
   ghost.executionId = flow->executionId + 1000;

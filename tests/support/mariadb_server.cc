@@ -68,13 +68,6 @@ int freeLoopbackPort() {
   return port;
 }
 
-std::string readFile(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Spawns argv with stdin from `stdinFile` (or /dev/null) and stdout+stderr into `logFile`.
 // A non-empty `tmpDir` becomes the child's TMPDIR.
 pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& stdinFile,
@@ -107,7 +100,7 @@ int runCommand(const std::vector<std::string>& argv, const std::filesystem::path
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (output != nullptr) *output = readFile(logFile);
+  if (output != nullptr) *output = readWholeFile(logFile);
   std::filesystem::remove(logFile);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -247,14 +240,14 @@ bool MariadbServer::waitReady(std::string* error) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      *error = "mariadbd exited during start-up:\n" + readFile(baseDir_ / "error.log");
+      *error = "mariadbd exited during start-up:\n" + readWholeFile(baseDir_ / "error.log");
       return false;
     }
     if (runSql("SELECT 1", "", &lastOutput)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   *error = "mariadbd did not become ready in time: " + lastOutput + "\n" +
-           readFile(baseDir_ / "error.log");
+           readWholeFile(baseDir_ / "error.log");
   return false;
 }
 

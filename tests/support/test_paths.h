@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 namespace azx::testing {
 
@@ -12,6 +13,8 @@ std::optional<std::filesystem::path> sharedReferenceDir();
 std::optional<std::filesystem::path> azkabanTestProject(const std::string& name);
 // A fresh empty directory under the build tree, removed by nobody (inspect after failures).
 std::filesystem::path freshTempDir(const std::string& label);
+// The bytes of a file; empty when it cannot be read.
+std::string readWholeFile(const std::filesystem::path& file);
 
 }  // namespace azx::testing
 
