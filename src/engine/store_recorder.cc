@@ -26,6 +26,25 @@ void copyNodeFields(const flow::ExecutableNode& from, flow::ExecutableNode& to) 
   to.properties = from.properties;
 }
 
+// An ancestor of a snapshotted node: what its flow path and nested id are made of.
+void copyPathFields(const flow::ExecutableNode& from, flow::ExecutableNode& to) {
+  to.id = from.id;
+  to.type = from.type;
+  to.flowId = from.flowId;
+  to.status = from.status;
+}
+
+// What the job-row statements (J1-J3) read of the node itself.
+void copyRowFields(const flow::ExecutableNode& from, flow::ExecutableNode& to) {
+  copyPathFields(from, to);
+  to.startTime = from.startTime;
+  to.endTime = from.endTime;
+  to.updateTime = from.updateTime;
+  to.attempt = from.attempt;
+  to.outputProps = from.outputProps ? Props::clone(from.outputProps) : nullptr;
+  to.pastAttempts = from.pastAttempts;
+}
+
 void copyTree(const flow::ExecutableNode& from, flow::ExecutableNode& to) {
   copyNodeFields(from, to);
   for (const auto& child : from.nodes) {
@@ -65,15 +84,25 @@ std::unique_ptr<flow::ExecutableFlow> snapshotFlow(const flow::ExecutableFlow& f
 
 std::pair<std::unique_ptr<flow::ExecutableFlow>, const flow::ExecutableNode*> snapshotNodePath(
     const flow::ExecutableFlow& flow, const flow::ExecutableNode& node) {
+  // Taken two or three times per job attempt: only what the row statements read.
   auto copy = std::make_unique<flow::ExecutableFlow>();
-  copyExecutionFields(flow, *copy);
+  copy->executionId = flow.executionId;
+  copy->projectId = flow.projectId;
+  copy->projectName = flow.projectName;
+  copy->version = flow.version;
+  copy->submitUser = flow.submitUser;
+  copy->azkabanFlowVersion = flow.azkabanFlowVersion;
   std::vector<const flow::ExecutableNode*> path;
   for (const flow::ExecutableNode* n = &node; n && !n->isRoot(); n = n->parent) path.push_back(n);
-  copyNodeFields(flow.root, copy->root);
+  copyPathFields(flow.root, copy->root);
   flow::ExecutableNode* at = &copy->root;
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
     auto child = std::make_unique<flow::ExecutableNode>();
-    copyNodeFields(**it, *child);
+    if (*it == &node) {
+      copyRowFields(node, *child);
+    } else {
+      copyPathFields(**it, *child);
+    }
     at = &at->addChild(std::move(child));
   }
   return {std::move(copy), at};

@@ -19,8 +19,8 @@ namespace azx::engine {
 
 // Deep copies, so another thread can read an execution the loop keeps changing.
 std::unique_ptr<flow::ExecutableFlow> snapshotFlow(const flow::ExecutableFlow& flow);
-// Only the root, the ancestors of `node` and `node` itself (what J1/J2/J3 need); returns the
-// copy and the node inside it.
+// Only the root, the ancestors of `node` and `node` itself, with the fields J1/J2/J3 read (ids,
+// flow ids, the node's status, times, attempt and outputs); returns the copy and the node in it.
 std::pair<std::unique_ptr<flow::ExecutableFlow>, const flow::ExecutableNode*> snapshotNodePath(
     const flow::ExecutableFlow& flow, const flow::ExecutableNode& node);
 
