@@ -170,7 +170,9 @@ bool CommandJob::memoryAvailable() const {
   // A passing reading is reused for a second: the check runs before every job, a fan-out
   // starts hundreds in that time, and the kernel formats all of /proc/meminfo on each read.
   static std::atomic<int64_t> lastPassNanos{INT64_MIN / 2};
-  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
   if (now - lastPassNanos.load(std::memory_order_relaxed) < 1'000'000'000) return true;
   bool available = readMemoryAvailable();
   if (available) lastPassNanos.store(now, std::memory_order_relaxed);
