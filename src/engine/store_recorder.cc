@@ -5,27 +5,6 @@
 namespace azx::engine {
 namespace {
 
-void copyNodeFields(const flow::ExecutableNode& from, flow::ExecutableNode& to) {
-  to.id = from.id;
-  to.status = from.status;
-  to.startTime = from.startTime;
-  to.endTime = from.endTime;
-  to.updateTime = from.updateTime;
-  to.type = from.type;
-  to.condition = from.condition;
-  to.conditionOnJobStatus = from.conditionOnJobStatus;
-  to.attempt = from.attempt;
-  to.inNodes = from.inNodes;
-  to.outNodes = from.outNodes;
-  to.propSource = from.propSource;
-  to.jobSource = from.jobSource;
-  to.outputProps = from.outputProps ? Props::clone(from.outputProps) : nullptr;
-  to.pastAttempts = from.pastAttempts;
-  to.extraKeys = from.extraKeys;
-  to.flowId = from.flowId;
-  to.properties = from.properties;
-}
-
 // An ancestor of a snapshotted node: what its flow path and nested id are made of.
 void copyPathFields(const flow::ExecutableNode& from, flow::ExecutableNode& to) {
   to.id = from.id;
@@ -43,6 +22,19 @@ void copyRowFields(const flow::ExecutableNode& from, flow::ExecutableNode& to) {
   to.attempt = from.attempt;
   to.outputProps = from.outputProps ? Props::clone(from.outputProps) : nullptr;
   to.pastAttempts = from.pastAttempts;
+}
+
+// Every field of the node but its children.
+void copyNodeFields(const flow::ExecutableNode& from, flow::ExecutableNode& to) {
+  copyRowFields(from, to);
+  to.condition = from.condition;
+  to.conditionOnJobStatus = from.conditionOnJobStatus;
+  to.inNodes = from.inNodes;
+  to.outNodes = from.outNodes;
+  to.propSource = from.propSource;
+  to.jobSource = from.jobSource;
+  to.extraKeys = from.extraKeys;
+  to.properties = from.properties;
 }
 
 void copyTree(const flow::ExecutableNode& from, flow::ExecutableNode& to) {
