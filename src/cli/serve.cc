@@ -30,6 +30,9 @@ int fail(const std::string& message) {
   return 2;
 }
 
+// serve and db init say which database they use; the operator tools print nothing there.
+void logDatabaseTarget(store::MysqlConfig& mysql) { spdlog::info("database {}", mysql.describe()); }
+
 }  // namespace
 
 Result<std::shared_ptr<store::MysqlStore>> openConfiguredMysql(
@@ -60,9 +63,7 @@ int serve(const ServeOptions& options) {
   if (!startup) return fail("start-up failed: " + startup.error().message);
   auto loaded = loadConfig(options.confDir, startup->overrides);
   if (!loaded) return fail(loaded.error().message);
-  auto store = openConfiguredMysql(*loaded->config.props, [](const store::MysqlConfig& mysql) {
-    spdlog::info("database {}", mysql.describe());
-  });
+  auto store = openConfiguredMysql(*loaded->config.props, logDatabaseTarget);
   if (!store) return fail(store.error().message);
   auto serverStore = std::dynamic_pointer_cast<store::ServerStore>(*store);
   if (!serverStore) return fail("the MySQL store does not provide the executor tables");
@@ -94,9 +95,7 @@ int serve(const ServeOptions& options) {
 int dbInit(const DbInitOptions& options) {
   auto loaded = loadConfig(options.confDir);
   if (!loaded) return fail(loaded.error().message);
-  auto store = openConfiguredMysql(*loaded->config.props, [](const store::MysqlConfig& mysql) {
-    spdlog::info("database {}", mysql.describe());
-  });
+  auto store = openConfiguredMysql(*loaded->config.props, logDatabaseTarget);
   if (!store) return fail(store.error().message);
   if (auto created = (*store)->initSchema(); !created) return fail(created.error().message);
   std::cout << "schema ready" << std::endl;

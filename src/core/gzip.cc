@@ -44,18 +44,26 @@ class Deflater {
   bool used_ = false;
 };
 
-}  // namespace
-
-std::string gzipCompress(std::string_view data, GzipSpeed speed) {
-  thread_local Deflater standard(Z_DEFAULT_COMPRESSION);
-  thread_local Deflater fastest(Z_BEST_SPEED);
+// The thread's state for one kind of call, made on its first use only.
+Deflater& deflaterFor(GzipSpeed speed, size_t inputSize) {
+  if (speed == GzipSpeed::Standard) {
+    thread_local Deflater standard(Z_DEFAULT_COMPRESSION);
+    return standard;
+  }
+  if (inputSize > kSmallInput) {
+    thread_local Deflater fastest(Z_BEST_SPEED);
+    return fastest;
+  }
   // A job's properties and log chunks are a few KiB: a 4 KiB window and a 512-entry hash do
   // as well there, and the reset before each call clears 1 KiB instead of 64 KiB.
   thread_local Deflater fastestSmall(Z_BEST_SPEED, kSmallWindowBits, 2);
-  Deflater& deflater = speed == GzipSpeed::Standard ? standard
-                       : data.size() <= kSmallInput ? fastestSmall
-                                                    : fastest;
-  z_stream* stream = deflater.stream();
+  return fastestSmall;
+}
+
+}  // namespace
+
+std::string gzipCompress(std::string_view data, GzipSpeed speed) {
+  z_stream* stream = deflaterFor(speed, data.size()).stream();
   if (!stream) return {};
   z_stream& zs = *stream;
   std::string out;

@@ -89,9 +89,8 @@ std::map<std::string, std::string> Props::flatten() const {
 }
 
 PropsPtr Props::clone(const PropsPtr& props) {
-  if (!props) return nullptr;
-  auto copy = make(clone(props->parent_), props->source_);
-  copy->local_ = props->local_;
+  auto copy = cloneTop(props);
+  if (copy) copy->parent_ = clone(props->parent_);
   return copy;
 }
 

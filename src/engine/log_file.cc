@@ -83,22 +83,17 @@ std::string formatJavaDate(int64_t millis, std::string_view pattern) {
 
 namespace {
 
-// A job writes several lines a second: the text of the last second is reused when the
-// pattern shows no milliseconds.
+// A job writes several lines a second: the text is reused while the clock stays within the
+// finest unit the pattern shows (the second, or the millisecond with `S`).
 const std::string& cachedJavaDate(int64_t millis, const std::string& pattern) {
   thread_local std::string lastPattern;
-  thread_local int64_t lastSecond = INT64_MIN;
+  thread_local int64_t lastKey = INT64_MIN;
   thread_local std::string lastText;
-  const int64_t second = millis / 1000;
-  if (pattern.find('S') != std::string::npos) {
-    lastSecond = INT64_MIN;
-    lastText = formatJavaDate(millis, pattern);
-    return lastText;
-  }
-  if (second != lastSecond || pattern != lastPattern) {
+  const int64_t key = pattern.find('S') == std::string::npos ? millis / 1000 : millis;
+  if (key != lastKey || pattern != lastPattern) {
     lastText = formatJavaDate(millis, pattern);
     lastPattern = pattern;
-    lastSecond = second;
+    lastKey = key;
   }
   return lastText;
 }

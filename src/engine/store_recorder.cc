@@ -80,10 +80,7 @@ std::pair<std::unique_ptr<flow::ExecutableFlow>, const flow::ExecutableNode*> sn
   auto copy = std::make_unique<flow::ExecutableFlow>();
   copy->executionId = flow.executionId;
   copy->projectId = flow.projectId;
-  copy->projectName = flow.projectName;
   copy->version = flow.version;
-  copy->submitUser = flow.submitUser;
-  copy->azkabanFlowVersion = flow.azkabanFlowVersion;
   std::vector<const flow::ExecutableNode*> path;
   for (const flow::ExecutableNode* n = &node; n && !n->isRoot(); n = n->parent) path.push_back(n);
   copyPathFields(flow.root, copy->root);
