@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -19,7 +20,9 @@ class RecordingStore final : public store::ExecutionStore {
   // Runs before each write is recorded; an error fails the write.
   std::function<Result<void>(const std::string& op)> hook;
   bool rollBackBatches = false;
-  std::chrono::milliseconds commitPause{0};
+  // When set, a batch lets this loop run everything posted so far before it commits: a signal
+  // sent from inside the batch is then seen inside it.
+  EventLoop* syncBeforeCommit = nullptr;
   std::atomic<bool> insideBatch{false};
 
   std::vector<std::string> ops() {
@@ -55,7 +58,12 @@ class RecordingStore final : public store::ExecutionStore {
     append("BEGIN");
     insideBatch = true;
     body();
-    std::this_thread::sleep_for(commitPause);
+    if (syncBeforeCommit) {
+      // Bounded, so that a loop which stopped running cannot hold the writer for ever.
+      auto reached = std::make_shared<std::promise<void>>();
+      syncBeforeCommit->post([reached] { reached->set_value(); });
+      reached->get_future().wait_for(std::chrono::seconds(10));
+    }
     insideBatch = false;
     if (rollBackBatches) {
       append("ROLLBACK");
@@ -232,9 +240,7 @@ TEST_F(StoreRecorderTest, WriterIsWokenOnceTheLoopWaits) {
 TEST_F(StoreRecorderTest, PersistedIsSignalledAfterTheCommit) {
   Gate gate;
   store_->hook = [&](const std::string&) { return gate.pass(); };
-  // A wide window between the batch's writes and its commit: a signal sent from inside the
-  // batch would arrive in it.
-  store_->commitPause = std::chrono::milliseconds(50);
+  store_->syncBeforeCommit = &loop_;
   auto recorder = makeRecorder();
   bool persisted = false;
   bool signalledInsideBatch = true;
